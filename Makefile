@@ -1,0 +1,47 @@
+# offermap: the two commands a new user needs are `make demo` and `make test`.
+# Every target creates the virtual environment and installs what it needs by itself.
+
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+UV_VERSION := 0.13.8
+STAMP := $(VENV)/.installed
+
+# Keep Prefect, Jupyter and uv state inside the project, not in the home directory.
+export PREFECT_HOME ?= $(CURDIR)/.offermap/prefect
+export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
+export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS ?= 90
+export GX_ANALYTICS_ENABLED ?= False
+export DO_NOT_TRACK ?= 1
+export UV_CACHE_DIR ?= $(CURDIR)/.offermap/uv-cache
+
+.PHONY: install demo test lint bench clean
+
+install: $(STAMP)
+
+# The machine sets PYTHONDONTWRITEBYTECODE=1, so bytecode is compiled at install time:
+# it halves Prefect and Great Expectations start-up in every later process.
+$(STAMP): pyproject.toml constraints.txt
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "offermap needs $(PYTHON) on PATH (set PYTHON=...)"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+	$(BIN)/uv pip install --python $(BIN)/python --compile-bytecode \
+		--constraint constraints.txt --editable ".[dev]"
+	touch $(STAMP)
+
+demo: install
+	$(BIN)/python -m offermap.demo
+
+test: install
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+bench: install
+	$(BIN)/offermap bench all
+
+clean:
+	rm -rf $(VENV) .offermap .pytest_cache .mypy_cache .ruff_cache

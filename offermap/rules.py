@@ -1,0 +1,234 @@
+"""CloudCockpit's mapping rules R1–R9 as data that the matcher, apply and the expectations share.
+
+The texts follow CloudCockpit's help article "Map CloudCockpit Offers to Autotask"; the
+constants below are the only place where the rule parameters (which billing frequency
+needs which Autotask period, which offer types need no mapping...) are written down.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class OfferType(StrEnum):
+    """CloudCockpit offer types (`offerType.name`)."""
+
+    LICENSE = "License"
+    LICENSE_LEGACY = "LicenseLegacy"
+    SOFTWARE_SUBSCRIPTION = "SoftwareSubscription"
+    PERPETUAL_SOFTWARE = "PerpetualSoftware"
+    AZURE_PLAN = "AzurePlan"
+    AZURE_RESERVATION = "AzureReservation"
+    AZURE_LEGACY = "AzureLegacy"
+    AZURE_SAVINGS_PLAN = "AzureSavingsPlan"
+
+
+class Segment(StrEnum):
+    """CloudCockpit segments (`segment.name`)."""
+
+    COMMERCIAL = "Commercial"
+    EDUCATION = "Education"
+    GOVERNMENT = "Government"
+    NONPROFIT = "NonProfit"
+
+
+class Term(StrEnum):
+    """CloudCockpit term durations (`termDuration.name`)."""
+
+    NO_TERM = "NoTerm"
+    ONE_MONTH = "OneMonth"
+    ONE_YEAR = "OneYear"
+    THREE_YEARS = "ThreeYears"
+    FIVE_YEARS = "FiveYears"
+
+
+class BillingFrequency(StrEnum):
+    """CloudCockpit billing frequencies (`billingFrequency.name`)."""
+
+    ONE_TIME = "OneTime"
+    MONTHLY = "Monthly"
+    ANNUAL = "Annual"
+    TRIENNIAL = "Triennial"
+    NONE = "None"
+
+
+class MappingStatus(StrEnum):
+    """Where an acquired offer variant stands."""
+
+    MAPPED = "mapped"
+    UNMAPPED = "unmapped"
+    NOT_REQUIRED = "not_required"
+    UNSUPPORTED = "unsupported"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One of CloudCockpit's mapping rules, with the words a user reads in errors and the README."""
+
+    code: str
+    title: str
+    user_text: str
+    consequence: str
+
+
+RULES: tuple[Rule, ...] = (
+    Rule(
+        "R1",
+        "Service must exist",
+        "offermap never creates Autotask services: the service has to exist in Autotask.",
+        "the service is not in the connection's latest Autotask snapshot",
+    ),
+    Rule(
+        "R2",
+        "Service must be active",
+        "Only an active Autotask service can be mapped.",
+        "the service is inactive in Autotask",
+    ),
+    Rule(
+        "R3",
+        "One offer per service",
+        "An Autotask service can be mapped to only one offer variant per connection.",
+        "the service is already mapped, or claimed by another decision, for another offer variant",
+    ),
+    Rule(
+        "R4",
+        "One mapping per offer variant",
+        "An offer with a given segment, term and billing frequency is mapped once per connection.",
+        "the offer variant is already mapped, or claimed by another decision in the same batch",
+    ),
+    Rule(
+        "R5",
+        "Billing must match",
+        "Only monthly and annual billing are supported, and the service must bill the same way: "
+        "Monthly offers to Monthly services, Annual offers to Yearly services.",
+        "the billing frequency is unsupported or the service's period does not match it",
+    ),
+    Rule(
+        "R6",
+        "Azure plan needs a zero-priced service",
+        "An Azure plan maps only to a service whose unit cost and unit price are both 0.",
+        "the Azure plan's service has a cost or a price",
+    ),
+    Rule(
+        "R7",
+        "Azure reservations need no mapping",
+        "Azure reservations are not mapped: their cost rolls into the Azure plan.",
+        "the offer is an Azure reservation",
+    ),
+    Rule(
+        "R8",
+        "Legacy licences are not supported",
+        "Legacy licence offers cannot be mapped: migrate them to NCE first.",
+        "the offer is a legacy licence",
+    ),
+    Rule(
+        "R9",
+        "Only acquired offers",
+        "Only offers that customers of the connection have acquired can be mapped.",
+        "no customer of the connection has acquired this offer variant",
+    ),
+)
+
+RULES_BY_CODE: dict[str, Rule] = {rule.code: rule for rule in RULES}
+
+# R5: the Autotask periodType label each supported billing frequency needs. Labels, not
+# integers: the integers differ per tenant and are read from entityInformation/fields.
+PERIOD_LABEL_FOR_BILLING: dict[BillingFrequency, str] = {
+    BillingFrequency.MONTHLY: "Monthly",
+    BillingFrequency.ANNUAL: "Yearly",
+}
+SUPPORTED_BILLING_FREQUENCIES: frozenset[BillingFrequency] = frozenset(PERIOD_LABEL_FOR_BILLING)
+
+# R6
+ZERO_PRICED_OFFER_TYPES: frozenset[OfferType] = frozenset({OfferType.AZURE_PLAN})
+# R7
+NOT_REQUIRED_OFFER_TYPES: frozenset[OfferType] = frozenset({OfferType.AZURE_RESERVATION})
+# R8
+UNSUPPORTED_OFFER_TYPES: frozenset[OfferType] = frozenset({OfferType.LICENSE_LEGACY})
+
+# Which subscription statuses make an offer variant "acquired" (R9). Active and Suspended
+# subscriptions are still held by the customer (a suspended one can be resumed and billed
+# again), so their offers need a mapping. Expired, Disabled and Deleted subscriptions no longer
+# bill, so an offer seen only on those is not acquired.
+ACQUIRED_SUBSCRIPTION_STATUSES: frozenset[str] = frozenset({"Active", "Suspended"})
+
+AUDIT_CREATE_MAPPING = "Create Connection Offer Mapping"
+AUDIT_DELETE_MAPPING = "Delete Connection Offer Mapping"
+
+
+@dataclass(frozen=True)
+class Support:
+    """Whether an offer variant can be mapped at all, and if not, which rule says so."""
+
+    status: MappingStatus | None  # None: mappable (mapped or unmapped decides the rest)
+    rule: str | None = None
+    reason: str | None = None
+
+
+def variant_support(offer_type: str, billing_frequency: str) -> Support:
+    """Decide whether an offer variant is mappable (R5, R7, R8), before any service is looked at.
+
+    Args:
+        offer_type: CloudCockpit offer type name, e.g. "License".
+        billing_frequency: CloudCockpit billing frequency name, e.g. "Monthly".
+
+    Returns:
+        `Support(None)` when the variant can be mapped, otherwise not_required or unsupported
+        with the rule and a reason a user can read.
+    """
+    if offer_type in NOT_REQUIRED_OFFER_TYPES:
+        return Support(MappingStatus.NOT_REQUIRED, "R7", RULES_BY_CODE["R7"].user_text)
+    if offer_type in UNSUPPORTED_OFFER_TYPES:
+        return Support(MappingStatus.UNSUPPORTED, "R8", RULES_BY_CODE["R8"].user_text)
+    if billing_frequency not in SUPPORTED_BILLING_FREQUENCIES:
+        return Support(
+            MappingStatus.UNSUPPORTED,
+            "R5",
+            f"{billing_frequency} billing is not supported: only Monthly and Annual are.",
+        )
+    return Support(None)
+
+
+def required_period_label(billing_frequency: str) -> str | None:
+    """The Autotask periodType label a service must have for this billing frequency (R5)."""
+    try:
+        return PERIOD_LABEL_FOR_BILLING[BillingFrequency(billing_frequency)]
+    except (ValueError, KeyError):
+        return None
+
+
+def service_violations(
+    *,
+    offer_type: str,
+    billing_frequency: str,
+    service_is_active: bool,
+    service_period_label: str | None,
+    service_unit_cost: float | None,
+    service_unit_price: float | None,
+) -> list[tuple[str, str]]:
+    """The rules (R2, R5, R6) a service breaks for a variant, as (code, reason) pairs.
+
+    The matcher uses this to remove candidates; the rules suite checks the same facts on data.
+    """
+    problems: list[tuple[str, str]] = []
+    if not service_is_active:
+        problems.append(("R2", "the service is inactive"))
+    needed = required_period_label(billing_frequency)
+    if needed is None:
+        problems.append(("R5", f"{billing_frequency} billing is not supported"))
+    elif service_period_label != needed:
+        problems.append(
+            ("R5", f"the service bills {service_period_label or 'unknown'}, the offer needs {needed}")
+        )
+    if offer_type in ZERO_PRICED_OFFER_TYPES and (
+        (service_unit_cost or 0) != 0 or (service_unit_price or 0) != 0
+    ):
+        problems.append(
+            (
+                "R6",
+                f"an Azure plan needs unit cost 0 and unit price 0, the service has "
+                f"{service_unit_cost or 0:g} and {service_unit_price or 0:g}",
+            )
+        )
+    return problems
