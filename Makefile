@@ -1,7 +1,8 @@
 # offermap: the two commands a new user needs are `make demo` and `make test`.
 # Every target creates the virtual environment and installs what it needs by itself.
 
-PYTHON ?= python3.11
+# Python 3.11 is required; python3 is used when it is 3.11 and python3.11 is not on PATH.
+PYTHON ?= $(shell command -v python3.11 >/dev/null 2>&1 && echo python3.11 || echo python3)
 VENV := .venv
 BIN := $(VENV)/bin
 UV_VERSION := 0.13.8
@@ -22,7 +23,8 @@ install: $(STAMP)
 # The machine sets PYTHONDONTWRITEBYTECODE=1, so bytecode is compiled at install time:
 # it halves Prefect and Great Expectations start-up in every later process.
 $(STAMP): pyproject.toml constraints.txt
-	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "offermap needs $(PYTHON) on PATH (set PYTHON=...)"; exit 1; }
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' 2>/dev/null || \
+		{ echo "offermap needs Python 3.11: set PYTHON=/path/to/python3.11"; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
 	$(BIN)/uv pip install --python $(BIN)/python --compile-bytecode \
@@ -30,7 +32,7 @@ $(STAMP): pyproject.toml constraints.txt
 	touch $(STAMP)
 
 demo: install
-	$(BIN)/python -m offermap.demo
+	$(BIN)/offermap demo
 
 test: install
 	$(BIN)/python -m pytest

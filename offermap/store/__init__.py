@@ -1,0 +1,21 @@
+"""DuckDB storage: connections, migrations, and the SQL that reads and writes each table."""
+
+from offermap.store.db import (
+    StoreBusyError,
+    StoreError,
+    fetch_dicts,
+    open_store,
+    run_script,
+    sql,
+    transaction,
+)
+
+__all__ = [
+    "StoreBusyError",
+    "StoreError",
+    "fetch_dicts",
+    "open_store",
+    "run_script",
+    "sql",
+    "transaction",
+]

@@ -1,0 +1,78 @@
+"""Decisions: analysts' and administrators' verdicts, and the batch the rules suite checks."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+import duckdb
+import pandas as pd
+
+from offermap.store.db import fetch_dicts, sql
+
+DecisionKind = Literal["approve", "reject", "unmap"]
+
+
+def insert_decision(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    connection_id: str,
+    variant: tuple[str, str, str, str],
+    service_id: int | None,
+    kind: DecisionKind,
+    source: Literal["proposal", "manual"],
+    actor: str,
+    proposal_id: int | None = None,
+    note: str | None = None,
+) -> int:
+    """Record one decision and return its id; approvals and unmaps wait for apply."""
+    offer_id, segment, term, billing_frequency = variant
+    row = con.execute(
+        sql("insert_decision"),
+        {
+            "connection_id": connection_id,
+            "offer_id": offer_id,
+            "segment": segment,
+            "term": term,
+            "billing_frequency": billing_frequency,
+            "service_id": service_id,
+            "kind": kind,
+            "source": source,
+            "proposal_id": proposal_id,
+            "actor": actor,
+            "note": note,
+            "now": datetime.now(UTC),
+            "state": "recorded" if kind == "reject" else "pending",
+        },
+    ).fetchall()
+    return int(row[0][0])
+
+
+def approval_batch(con: duckdb.DuckDBPyConnection, connection_id: str) -> pd.DataFrame:
+    """Facts about every pending approval of the connection, for the rules suite."""
+    return con.execute(sql("decision_batch"), {"connection_id": connection_id}).df()
+
+
+def pending_unmaps(con: duckdb.DuckDBPyConnection, connection_id: str) -> list[dict[str, Any]]:
+    """Pending unmap decisions with the mapping each would remove."""
+    return fetch_dicts(con, sql("pending_unmaps"), {"connection_id": connection_id})
+
+
+def pending_actors(con: duckdb.DuckDBPyConnection, connection_id: str) -> dict[int, str]:
+    """Who made each pending decision of the connection (the audit row names them)."""
+    rows = fetch_dicts(con, sql("decision_actor"), {"connection_id": connection_id})
+    return {int(r["decision_id"]): str(r["actor"]) for r in rows}
+
+
+def resolve_decision(
+    con: duckdb.DuckDBPyConnection,
+    decision_id: int,
+    state: Literal["applied", "failed"],
+    run_id: str,
+    now: datetime,
+) -> None:
+    """Move a pending decision to applied or failed (a resolved one is left as it is)."""
+    con.execute(
+        sql("resolve_decision"),
+        {"decision_id": decision_id, "state": state, "run_id": run_id, "now": now},
+    )

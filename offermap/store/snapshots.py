@@ -1,0 +1,204 @@
+"""Staging and publishing the two snapshots: land a run's rows, then swap them in atomically."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+import duckdb
+import pandas as pd
+
+from offermap.store.db import StoreError, fetch_dicts, run_script, sql, transaction
+
+Source = Literal["autotask", "cloudcockpit"]
+SOURCES: tuple[Source, ...] = ("autotask", "cloudcockpit")
+
+# Staging columns in table order (after run_id, connection_id, extracted_at).
+AUTOTASK_COLUMNS: tuple[str, ...] = (
+    "service_id",
+    "name",
+    "description",
+    "invoice_description",
+    "period_type",
+    "period_type_label",
+    "unit_cost",
+    "unit_price",
+    "is_active",
+    "sku",
+    "catalog_number_part_number",
+    "manufacturer_service_provider_product_number",
+    "external_id",
+    "internal_id",
+    "vendor_company_id",
+    "last_modified_date",
+)
+CLOUDCOCKPIT_COLUMNS: tuple[str, ...] = (
+    "subscription_id",
+    "customer_id",
+    "reseller_id",
+    "offer_id",
+    "provider_offer_id",
+    "offer_name",
+    "offer_type",
+    "segment",
+    "term",
+    "billing_frequency",
+    "status",
+    "quantity",
+    "start_date",
+    "end_date",
+    "is_trial",
+    "is_addon",
+)
+_COLUMNS: dict[Source, tuple[str, ...]] = {
+    "autotask": AUTOTASK_COLUMNS,
+    "cloudcockpit": CLOUDCOCKPIT_COLUMNS,
+}
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def register_connection(
+    con: duckdb.DuckDBPyConnection,
+    connection_id: str,
+    *,
+    tenant: str | None = None,
+    reseller_id: str | None = None,
+) -> None:
+    """Record the connection (idempotent), so every other row can name it."""
+    run_script(
+        con,
+        "upsert_connection",
+        {
+            "connection_id": connection_id,
+            "name": connection_id,
+            "tenant": tenant,
+            "reseller_id": reseller_id,
+            "now": _now(),
+        },
+    )
+
+
+def begin_sync(con: duckdb.DuckDBPyConnection, connection_id: str, run_id: str) -> None:
+    """Supersede any earlier unpublished run of the connection and drop its staging rows."""
+    with transaction(con):
+        run_script(
+            con, "begin_sync", {"connection_id": connection_id, "run_id": run_id, "now": _now()}
+        )
+
+
+def start_extract(
+    con: duckdb.DuckDBPyConnection, connection_id: str, run_id: str, source: Source
+) -> None:
+    """Mark a source's extraction as running and clear what an earlier attempt of it staged."""
+    with transaction(con):
+        run_script(
+            con,
+            "start_extract_run",
+            {"run_id": run_id, "connection_id": connection_id, "source": source, "now": _now()},
+        )
+        run_script(con, f"discard_staged_{source}", {"run_id": run_id})
+
+
+def land_rows(
+    con: duckdb.DuckDBPyConnection,
+    source: Source,
+    connection_id: str,
+    run_id: str,
+    extracted_at: datetime,
+    rows: Sequence[dict[str, Any]],
+) -> int:
+    """Append one batch of records to the source's staging table; return how many."""
+    if not rows:
+        return 0
+    columns = _COLUMNS[source]
+    frame = pd.DataFrame.from_records(
+        [[row.get(c) for c in columns] for row in rows], columns=columns
+    )
+    frame = frame.astype(object).where(frame.notna(), None)
+    frame.insert(0, "extracted_at", extracted_at)
+    frame.insert(0, "connection_id", connection_id)
+    frame.insert(0, "run_id", run_id)
+    con.register("batch", frame)
+    try:
+        con.execute(sql(f"land_{source}"))
+    finally:
+        con.unregister("batch")
+    return len(frame)
+
+
+def finish_extract(
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    source: Source,
+    *,
+    status: Literal["landed", "failed"],
+    records: int | None,
+    requests: int | None,
+    error: str | None = None,
+) -> None:
+    """Record how a source's extraction ended; a failed one also drops its staged rows."""
+    with transaction(con):
+        run_script(
+            con,
+            "finish_extract_run",
+            {
+                "run_id": run_id,
+                "source": source,
+                "status": status,
+                "records": records,
+                "requests": requests,
+                "error": error,
+                "now": _now(),
+            },
+        )
+        if status == "failed":
+            run_script(con, f"discard_staged_{source}", {"run_id": run_id})
+
+
+def staged_frame(con: duckdb.DuckDBPyConnection, source: Source, run_id: str) -> pd.DataFrame:
+    """The rows a run staged for a source, as a DataFrame for the input suites."""
+    return con.execute(sql(f"staged_{source}"), {"run_id": run_id}).df()
+
+
+def run_status(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, dict[str, Any]]:
+    """Each source's extract_runs row for a run, keyed by source."""
+    return {
+        row["source"]: row
+        for row in fetch_dicts(con, sql("extract_run_status"), {"run_id": run_id})
+    }
+
+
+def mark_failed(con: duckdb.DuckDBPyConnection, run_id: str, error: str) -> None:
+    """Fail every source of a run that has not been published, and drop its staging rows."""
+    for source, row in run_status(con, run_id).items():
+        if row["status"] in ("running", "landed"):
+            finish_extract(
+                con,
+                run_id,
+                source,  # type: ignore[arg-type]
+                status="failed",
+                records=row["records"],
+                requests=row["requests"],
+                error=error,
+            )
+
+
+def publish(con: duckdb.DuckDBPyConnection, connection_id: str, run_id: str) -> None:
+    """Replace the connection's snapshots with the run's staged rows, in one transaction.
+
+    Raises:
+        StoreError: a source of the run has not landed (failed, missing or still running);
+            the published snapshots are then left exactly as they were.
+    """
+    status = run_status(con, run_id)
+    states = {source: status.get(source, {}).get("status", "missing") for source in SOURCES}
+    not_landed = {source: state for source, state in states.items() if state != "landed"}
+    if not_landed:
+        described = ", ".join(f"{source} is {state}" for source, state in not_landed.items())
+        raise StoreError(f"run {run_id} cannot be published: {described}")
+    with transaction(con):
+        run_script(con, "publish_snapshots", {"connection_id": connection_id, "run_id": run_id})

@@ -1,0 +1,1 @@
+SELECT decision_id, actor FROM decisions WHERE connection_id = $connection_id AND state = 'pending';

@@ -1,0 +1,1 @@
+DELETE FROM proposals WHERE connection_id = $connection_id;

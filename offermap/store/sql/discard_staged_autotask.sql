@@ -1,0 +1,1 @@
+DELETE FROM stg_at_services WHERE run_id = $run_id;

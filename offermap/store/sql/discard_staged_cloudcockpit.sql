@@ -1,0 +1,1 @@
+DELETE FROM stg_cc_subscriptions WHERE run_id = $run_id;

@@ -1,0 +1,9 @@
+-- The only statement of offermap that touches audit_log: rows are appended, never changed.
+INSERT INTO audit_log (
+    occurred_at, connection_id, operation, status, actor, offer_id, segment, term,
+    billing_frequency, service_id, decision_id, details, run_id, correlation_id
+)
+VALUES (
+    $occurred_at, $connection_id, $operation, $status, $actor, $offer_id, $segment, $term,
+    $billing_frequency, $service_id, $decision_id, $details, $run_id, $correlation_id
+);

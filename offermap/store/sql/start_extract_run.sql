@@ -1,0 +1,10 @@
+-- Start (or restart, when a task is retried) one source's extraction of a run.
+INSERT INTO extract_runs (run_id, connection_id, source, started_at, status)
+VALUES ($run_id, $connection_id, $source, $now, 'running')
+ON CONFLICT (run_id, source) DO UPDATE SET
+    started_at = excluded.started_at,
+    status = 'running',
+    finished_at = NULL,
+    records = NULL,
+    requests = NULL,
+    error = NULL;
