@@ -1,0 +1,303 @@
+"""Apply: check pending decisions against the rules suite, then write them in one transaction.
+
+Every pending decision gets exactly one audit row: Succeeded, or Failed naming the rule and
+why. Passing approvals become mappings in the same transaction, so a crash leaves either all
+of a batch or none of it; decisions leave the pending state only by being applied, which is
+what makes a second run change nothing.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from offermap import rules
+from offermap.quality import warm_up
+from offermap.store import open_store, transaction
+from offermap.store.audit import AuditEntry, append_audit
+from offermap.store.decisions import (
+    approval_batch,
+    pending_actors,
+    pending_unmaps,
+    resolve_decision,
+)
+from offermap.store.mappings import delete_mapping, insert_mapping
+
+VariantKey = tuple[str, str, str, str]
+_ALL_RULES = [rule.code for rule in rules.RULES]
+
+
+@dataclass
+class ApplyResult:
+    """What an apply run did."""
+
+    run_id: str
+    correlation_id: str
+    applied: list[dict[str, Any]] = field(default_factory=list)
+    unchanged: list[dict[str, Any]] = field(default_factory=list)
+    failed: list[dict[str, Any]] = field(default_factory=list)
+    unmapped: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def decisions(self) -> int:
+        """How many decisions this run resolved."""
+        return len(self.applied) + len(self.unchanged) + len(self.failed) + len(self.unmapped)
+
+
+def _variant(row: Any) -> VariantKey:
+    return (row["offer_id"], row["segment"], row["term"], row["billing_frequency"])
+
+
+def _with_batch_claims(frame: pd.DataFrame, failing: set[int]) -> pd.DataFrame:
+    """Add the R3/R4 facts about claims between decisions of the same batch.
+
+    In decision order, the first decision that passes every other rule claims its service and
+    its variant; a later decision for the same service (another variant) or the same variant
+    (another service) then breaks R3 or R4. The same pair twice is a harmless repeat.
+    """
+    services: dict[int, VariantKey] = {}
+    variants: dict[VariantKey, int] = {}
+    service_claimed, variant_claimed, repeated = [], [], []
+    for row in frame.to_dict("records"):
+        key, service_id = _variant(row), int(row["service_id"])
+        s_claim = service_id in services and services[service_id] != key
+        v_claim = key in variants and variants[key] != service_id
+        repeat = variants.get(key) == service_id
+        service_claimed.append(s_claim)
+        variant_claimed.append(v_claim)
+        repeated.append(repeat)
+        if int(row["decision_id"]) not in failing and not (s_claim or v_claim or repeat):
+            services[service_id] = key
+            variants[key] = service_id
+    out = frame.copy()
+    out["service_claimed_earlier_in_batch"] = service_claimed
+    out["variant_claimed_earlier_in_batch"] = variant_claimed
+    out["repeats_earlier_decision"] = repeated
+    return out
+
+
+def _checked(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[int, list[Any]]]:
+    """The batch with its claim facts, and each decision's rule failures (empty: passes)."""
+    from offermap.quality import validate_decisions
+
+    # A first pass without batch claims tells which decisions are otherwise valid; only those
+    # may claim a service or a variant in the second, final pass.
+    unclaimed = frame.assign(
+        service_claimed_earlier_in_batch=False,
+        variant_claimed_earlier_in_batch=False,
+        repeats_earlier_decision=False,
+    )
+    first = validate_decisions(unclaimed)
+    failing = {decision_id for decision_id, failures in first.items() if failures}
+    claimed = _with_batch_claims(frame, failing)
+    return claimed, validate_decisions(claimed)
+
+
+def _details(row: dict[str, Any], failures: list[Any], extra: dict[str, Any]) -> dict[str, Any]:
+    broken = sorted({f.rule for f in failures if f.rule})
+    verdicts = {code: ("failed" if code in broken else "passed") for code in _ALL_RULES}
+    details: dict[str, Any] = {
+        "decision_id": int(row["decision_id"]),
+        "verdicts": verdicts,
+        **extra,
+    }
+    if failures:
+        details["rule"] = broken[0] if broken else None
+        details["reasons"] = [
+            {"rule": f.rule, "reason": f.reason, "expectation": f.expectation_type}
+            for f in failures
+        ]
+        details["reason"] = "; ".join(
+            f"{f.rule}: {f.reason}" if f.rule else str(f.reason) for f in failures
+        )
+    return details
+
+
+def apply_decisions(
+    db_path: Path | str,
+    connection_id: str,
+    run_id: str,
+    *,
+    correlation_id: str | None = None,
+) -> ApplyResult:
+    """Apply the connection's pending decisions (approvals and unmaps).
+
+    Approvals are checked as a batch by the rules suite; passing ones are mapped and failing
+    ones recorded as Failed with the rule and the reason, all in one transaction with one audit
+    row per decision. Running it again with nothing pending changes nothing.
+
+    Returns:
+        What was applied, left unchanged (already mapped that way), refused, and unmapped.
+    """
+    # Load Great Expectations and the rules suite before taking the write lock: it takes seconds.
+    warm_up(["decision_rules"])
+    result = ApplyResult(run_id=run_id, correlation_id=correlation_id or str(uuid.uuid4()))
+    with open_store(db_path) as con:
+        frame = approval_batch(con, connection_id)
+        unmaps = pending_unmaps(con, connection_id)
+        if frame.empty and not unmaps:
+            return result
+        actors = pending_actors(con, connection_id)
+        claims, verdicts = _checked(frame) if not frame.empty else (frame, {})
+        now = datetime.now(UTC)
+        with transaction(con):
+            for record in claims.to_dict("records"):
+                row = {str(k): v for k, v in record.items()}
+                _apply_approval(con, connection_id, run_id, row, verdicts, actors, now, result)
+            for unmap in unmaps:
+                _apply_unmap(con, connection_id, run_id, unmap, now, result)
+    return result
+
+
+def _audit(
+    con: Any,
+    connection_id: str,
+    run_id: str,
+    row: dict[str, Any],
+    operation: str,
+    status: str,
+    actor: str,
+    service_id: int | None,
+    details: dict[str, Any],
+    now: datetime,
+    correlation_id: str,
+) -> None:
+    append_audit(
+        con,
+        AuditEntry(
+            occurred_at=now,
+            connection_id=connection_id,
+            operation=operation,
+            status=status,
+            actor=actor,
+            run_id=run_id,
+            offer_id=row["offer_id"],
+            segment=row["segment"],
+            term=row["term"],
+            billing_frequency=row["billing_frequency"],
+            service_id=service_id,
+            decision_id=int(row["decision_id"]),
+            details=details,
+            correlation_id=correlation_id,
+        ),
+    )
+
+
+def _apply_approval(
+    con: Any,
+    connection_id: str,
+    run_id: str,
+    row: dict[str, Any],
+    verdicts: dict[int, list[Any]],
+    actors: dict[int, str],
+    now: datetime,
+    result: ApplyResult,
+) -> None:
+    decision_id = int(row["decision_id"])
+    service_id = int(row["service_id"])
+    failures = verdicts.get(decision_id, [])
+    actor = actors.get(decision_id, "offermap")
+    summary = {"decision_id": decision_id, "variant": _variant(row), "service_id": service_id}
+    if failures:
+        details = _details(row, failures, {})
+        _audit(
+            con,
+            connection_id,
+            run_id,
+            row,
+            rules.AUDIT_CREATE_MAPPING,
+            "Failed",
+            actor,
+            service_id,
+            details,
+            now,
+            result.correlation_id,
+        )
+        resolve_decision(con, decision_id, "failed", run_id, now)
+        result.failed.append({**summary, "rule": details["rule"], "reason": details["reason"]})
+        return
+    unchanged = bool(row["already_mapped_identically"]) or bool(row["repeats_earlier_decision"])
+    if not unchanged:
+        insert_mapping(
+            con,
+            connection_id=connection_id,
+            variant=_variant(row),
+            service_id=service_id,
+            decision_id=decision_id,
+            mapped_by=actor,
+            run_id=run_id,
+            now=now,
+        )
+    note = {"note": "already mapped to this service; nothing changed"} if unchanged else {}
+    _audit(
+        con,
+        connection_id,
+        run_id,
+        row,
+        rules.AUDIT_CREATE_MAPPING,
+        "Succeeded",
+        actor,
+        service_id,
+        _details(row, [], note),
+        now,
+        result.correlation_id,
+    )
+    resolve_decision(con, decision_id, "applied", run_id, now)
+    (result.unchanged if unchanged else result.applied).append(summary)
+
+
+def _apply_unmap(
+    con: Any,
+    connection_id: str,
+    run_id: str,
+    row: dict[str, Any],
+    now: datetime,
+    result: ApplyResult,
+) -> None:
+    decision_id = int(row["decision_id"])
+    mapped = row["mapped_service_id"]
+    requested = row["requested_service_id"]
+    summary = {"decision_id": decision_id, "variant": _variant(row), "service_id": mapped}
+    if mapped is None or (requested is not None and int(requested) != int(mapped)):
+        reason = (
+            "the offer variant is not mapped"
+            if mapped is None
+            else f"the offer variant is mapped to service {mapped}, not {requested}"
+        )
+        _audit(
+            con,
+            connection_id,
+            run_id,
+            row,
+            rules.AUDIT_DELETE_MAPPING,
+            "Failed",
+            row["actor"],
+            requested,
+            {"decision_id": decision_id, "reason": reason},
+            now,
+            result.correlation_id,
+        )
+        resolve_decision(con, decision_id, "failed", run_id, now)
+        result.failed.append({**summary, "rule": None, "reason": reason})
+        return
+    delete_mapping(con, connection_id=connection_id, variant=_variant(row))
+    _audit(
+        con,
+        connection_id,
+        run_id,
+        row,
+        rules.AUDIT_DELETE_MAPPING,
+        "Succeeded",
+        row["actor"],
+        int(mapped),
+        {"decision_id": decision_id},
+        now,
+        result.correlation_id,
+    )
+    resolve_decision(con, decision_id, "applied", run_id, now)
+    result.unmapped.append(summary)
