@@ -1,0 +1,409 @@
+"""The Autotask REST API emulator: zone lookup, auth, limits, Services and Companies."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+
+from offermap.sandbox.autotask_entities import (
+    COMPANY_FIELDS,
+    COMPANY_TYPES,
+    SERVICE_FIELDS,
+    SLA_LABELS,
+    EntityStore,
+    picklist,
+)
+from offermap.sandbox.autotask_query import Paging, Query, QueryError, parse_query, project
+from offermap.sandbox.credentials import SandboxCredentials
+from offermap.sandbox.limits import (
+    DroppedResponse,
+    FaultInjector,
+    Knobs,
+    Limiter,
+    Stats,
+    malformed_json,
+    pause,
+)
+from offermap.sandbox.services import BILLING_CODES
+from offermap.sandbox.tenant import Tenant
+
+NOT_FOUND_HTML = (
+    "<!DOCTYPE html><html><head><title>404 - File or directory not found.</title></head><body>"
+    "<h2>404 - File or directory not found.</h2><h3>The resource you are looking for might have "
+    "been removed, had its name changed, or is temporarily unavailable.</h3></body></html>"
+)
+UNAVAILABLE_HTML = "<html><body><h1>Service Unavailable</h1><p>HTTP Error 503.</p></body></html>"
+
+
+@dataclass
+class AutotaskKnobs(Knobs):
+    """Knobs of the Autotask emulator.
+
+    Attributes:
+        reject_read_only_updates: when True, a PATCH/PUT naming a read-only field
+            (periodType after create, markupRate, audit fields) fails with a 500;
+            when False (default) those fields are silently ignored.
+    """
+
+    reject_read_only_updates: bool = False
+
+
+def _errors(status: int, *messages: str) -> JSONResponse:
+    return JSONResponse({"errors": list(messages)}, status_code=status)
+
+
+def _not_allowed(method: str) -> JSONResponse:
+    return JSONResponse(
+        {"Message": f"The requested resource does not support http method '{method}'."},
+        status_code=405,
+    )
+
+
+def _not_found() -> HTMLResponse:
+    return HTMLResponse(NOT_FOUND_HTML, status_code=404)
+
+
+def _query_param(request: Request, name: str) -> str | None:
+    # ASP.NET binds query parameters case-insensitively.
+    for key, value in request.query_params.multi_items():
+        if key.lower() == name.lower():
+            return value
+    return None
+
+
+class AutotaskEmulator:
+    """Serves one tenant's Autotask database under `<base>autotask/`."""
+
+    def __init__(self, tenant: Tenant, credentials: SandboxCredentials) -> None:
+        """Load the tenant's services and companies; writes never change the tenant object."""
+        self.credentials = credentials
+        self.knobs = AutotaskKnobs()
+        self.stats = Stats()
+        self._limiter = Limiter(self.stats)
+        self._faults = FaultInjector(self.knobs)
+        period_labels = dict(tenant.period_types)
+        self.entities: dict[str, EntityStore] = {
+            "services": EntityStore(
+                "Services",
+                "Service",
+                SERVICE_FIELDS,
+                tenant.autotask_services,
+                {
+                    "periodType": picklist(period_labels, default="Monthly"),
+                    "serviceLevelAgreementID": picklist(SLA_LABELS),
+                },
+                can_create=True,
+                can_update=True,
+            ),
+            "companies": EntityStore(
+                "Companies",
+                "Company",
+                COMPANY_FIELDS,
+                tenant.autotask_companies,
+                {"companyType": picklist(COMPANY_TYPES, default="Customer")},
+                can_create=False,
+                can_update=False,
+            ),
+        }
+        company_ids = {int(c["id"]) for c in tenant.autotask_companies}
+        self._references: dict[str, set[int]] = {
+            "billingCodeID": set(BILLING_CODES),
+            "vendorCompanyID": company_ids,
+        }
+        self.zone_host = credentials.autotask_zone_host
+
+    # -- entry point ---------------------------------------------------------------------------
+
+    async def handle(self, request: Request, path: str) -> Response:
+        """Answer a request whose lower-cased path below `autotask/` is `path`."""
+        parts = [p for p in path.split("/") if p]
+        if parts[:1] == [self.zone_host]:
+            parts = parts[1:]
+            in_zone = True
+        else:
+            in_zone = False
+        if parts[:1] != ["atservicesrest"]:
+            return _not_found()
+        rest = parts[1:]
+        if rest == ["versioninformation"]:
+            self.stats.record(request.method, "VersionInformation")
+            if request.method != "GET":
+                return _not_allowed(request.method)
+            return JSONResponse({"apiVersions": ["1.0"]})
+        if rest[:1] != ["v1.0"] or len(rest) < 2:
+            return _not_found()
+        rest = rest[1:]
+        if rest == ["zoneinformation"]:
+            return self._zone_information(request)
+        endpoint = self._endpoint_name(rest[0])
+        if endpoint is None:
+            return _not_found()
+        auth_failure = self._authenticate(request)
+        if auth_failure is not None:
+            return auth_failure
+        if not in_zone:
+            # The lookup host is not this user's zone: real Autotask answers 401 there.
+            return PlainTextResponse("Unauthorized", status_code=401)
+        return await self._limited(request, endpoint, rest)
+
+    # -- zone, auth, limits ----------------------------------------------------------------------
+
+    def _zone_information(self, request: Request) -> Response:
+        self.stats.record(request.method, "ZoneInformation")
+        if request.method != "GET":
+            return _not_allowed(request.method)
+        user = _query_param(request, "user") or ""
+        if user.strip().lower() != self.credentials.autotask_username.lower():
+            return _errors(500, "Zone information could not be determined")
+        base = str(request.base_url)
+        return JSONResponse(
+            {
+                "zoneName": self.credentials.autotask_zone_name,
+                "url": f"{base}autotask/{self.zone_host}/ATServicesRest/",
+                "webUrl": f"{base}autotask/ww15/",
+                "ci": 15,
+            }
+        )
+
+    def _authenticate(self, request: Request) -> Response | None:
+        creds = self.credentials
+        user = request.headers.get("UserName", "")
+        secret = request.headers.get("Secret", "")
+        code = request.headers.get("ApiIntegrationCode", "")
+        if user.lower() != creds.autotask_username.lower() or not secrets.compare_digest(
+            secret.encode(), creds.autotask_secret.encode()
+        ):
+            self.stats.rejections["unauthorized"] += 1
+            return PlainTextResponse("Unauthorized", status_code=401)
+        if not secrets.compare_digest(code.encode(), creds.autotask_integration_code.encode()):
+            self.stats.rejections["integration_code"] += 1
+            return _errors(500, "IntegrationCode is invalid.")
+        return None
+
+    def _endpoint_name(self, segment: str) -> str | None:
+        if segment == "thresholdinformation":
+            return "ThresholdInformation"
+        store = self.entities.get(segment)
+        return store.name if store is not None else None
+
+    async def _limited(self, request: Request, endpoint: str, rest: list[str]) -> Response:
+        knobs = self.knobs
+        kind = self._kind(endpoint, rest)
+        self.stats.record(request.method, kind)
+        if self._limiter.over_hourly(knobs.hourly_threshold):
+            self.stats.rejections["hourly_threshold"] += 1
+            response = _errors(
+                429,
+                "API Threshold Exceeded: the hourly request threshold of "
+                f"{knobs.hourly_threshold} requests has been reached.",
+            )
+            response.headers["Retry-After"] = str(knobs.retry_after_seconds)
+            return response
+        self._limiter.note_request()
+        owner = self.credentials.autotask_integration_code
+        in_flight = self._limiter.enter(owner, endpoint)
+        try:
+            if in_flight > knobs.thread_threshold:
+                self.stats.rejections["thread_threshold"] += 1
+                return _errors(
+                    500,
+                    "Thread Threshold Exceeded — The Autotask API thread threshold of "
+                    f"{knobs.thread_threshold} threads has been exceeded",
+                )
+            await pause(knobs.latency_seconds)
+            fault = self._faults.draw()
+            if fault is not None:
+                self.stats.faults[fault] += 1
+                if fault == "slow":
+                    await pause(knobs.slow_seconds)
+                elif fault == "server_error":
+                    return HTMLResponse(UNAVAILABLE_HTML, status_code=503)
+                elif fault == "rate_limited":
+                    response = _errors(429, "API Threshold Exceeded (sandbox fault injection).")
+                    response.headers["Retry-After"] = str(knobs.retry_after_seconds)
+                    return response
+                elif fault == "dropped":
+                    return DroppedResponse()
+                elif fault == "malformed":
+                    return malformed_json()
+            return await self._dispatch(request, endpoint, rest)
+        finally:
+            self._limiter.leave(owner, endpoint)
+
+    @staticmethod
+    def _kind(endpoint: str, rest: list[str]) -> str:
+        tail = rest[1:]
+        if tail and tail[0].isdigit():
+            return f"{endpoint}/{{id}}"
+        names = {
+            "query": "query",
+            "count": "count",
+            "next": "next",
+            "entityinformation": "entityInformation",
+        }
+        return "/".join([endpoint, *(names.get(p, p) for p in tail)])
+
+    # -- endpoints ---------------------------------------------------------------------------------
+
+    async def _dispatch(self, request: Request, endpoint: str, rest: list[str]) -> Response:
+        method = request.method
+        if endpoint == "ThresholdInformation":
+            if len(rest) != 1:
+                return _not_found()
+            if method != "GET":
+                return _not_allowed(method)
+            return JSONResponse(
+                {
+                    "externalRequestThreshold": self.knobs.hourly_threshold,
+                    "requestThresholdTimeframe": 60,
+                    "currentTimeframeRequestCount": self._limiter.hourly_count(),
+                }
+            )
+        store = self.entities[rest[0]]
+        tail = rest[1:]
+        try:
+            if not tail:
+                return await self._collection(request, store)
+            if tail[0] == "entityinformation":
+                if method != "GET":
+                    return _not_allowed(method)
+                if len(tail) == 1:
+                    return JSONResponse(store.info())
+                if tail[1:] == ["fields"]:
+                    return JSONResponse(store.field_info())
+                if tail[1:] == ["userdefinedfields"]:
+                    return JSONResponse({"fields": []})
+                return _not_found()
+            if tail[0] == "query":
+                return await self._query_endpoint(request, store, tail[1:])
+            if len(tail) == 1 and tail[0].isdigit():
+                if method != "GET":
+                    return _not_allowed(method)
+                record = store.get(int(tail[0]))
+                return JSONResponse({"item": None if record is None else project(record, None)})
+            return _not_found()
+        except QueryError as exc:
+            return _errors(500, str(exc))
+
+    async def _collection(self, request: Request, store: EntityStore) -> Response:
+        method = request.method
+        if method not in ("POST", "PATCH", "PUT") or not store.can_create:
+            return _not_allowed(method)
+        body = await self._json_body(request)
+        if method == "POST":
+            return JSONResponse({"itemId": store.create(body, self._references)})
+        item_id = store.update(
+            body,
+            self._references,
+            replace=method == "PUT",
+            reject_read_only=self.knobs.reject_read_only_updates,
+        )
+        return JSONResponse({"itemId": item_id})
+
+    @staticmethod
+    async def _json_body(request: Request) -> Any:
+        raw = await request.body()
+        if not raw.strip():
+            raise QueryError("The request body is empty.")
+        try:
+            return json.loads(raw)
+        except ValueError:
+            raise QueryError("The request body is not valid JSON.") from None
+
+    async def _query_endpoint(
+        self, request: Request, store: EntityStore, tail: list[str]
+    ) -> Response:
+        method = request.method
+        if method not in ("GET", "POST"):
+            return _not_allowed(method)
+        search = _query_param(request, "search")
+        if tail == ["next"]:
+            if method == "GET" and search is None:
+                # A POST-origin page carries no search parameter and must be followed by POST.
+                return _not_allowed("GET")
+            paging_text = _query_param(request, "paging")
+            if paging_text is None:
+                raise QueryError("The paging parameter is required.")
+            paging = Paging.decode(paging_text)
+            query = self._read_query(store, await self._query_body(request, method, search))
+            return self._page(request, store, query, paging, search if method == "GET" else None)
+        if tail not in ([], ["count"]):
+            return _not_found()
+        query = self._read_query(store, await self._query_body(request, method, search))
+        matched = [r for r in store.records() if query.predicate(r)]
+        if tail == ["count"]:
+            return JSONResponse({"queryCount": len(matched)})
+        return self._page(request, store, query, None, search if method == "GET" else None, matched)
+
+    async def _query_body(self, request: Request, method: str, search: str | None) -> Any:
+        if method == "GET":
+            if search is None:
+                raise QueryError("The search parameter is required.")
+            try:
+                return json.loads(search)
+            except ValueError:
+                raise QueryError("The search parameter is not valid JSON.") from None
+        return await self._json_body(request)
+
+    @staticmethod
+    def _read_query(store: EntityStore, body: Any) -> Query:
+        return parse_query(store.shape, body)
+
+    def _page(
+        self,
+        request: Request,
+        store: EntityStore,
+        query: Query,
+        paging: Paging | None,
+        search: str | None,
+        matched: list[dict[str, Any]] | None = None,
+    ) -> Response:
+        if matched is None:
+            matched = [r for r in store.records() if query.predicate(r)]
+        size = query.max_records if paging is None else paging.page_size
+        if paging is None:
+            page = matched[:size]
+            previous: tuple[int, ...] = ()
+        else:
+            wanted = set(paging.next_ids)
+            page = [r for r in matched if int(r["id"]) in wanted]
+            previous = paging.previous_ids
+        following: list[dict[str, Any]] = []
+        if page:
+            last = int(page[-1]["id"])
+            following = [r for r in matched if int(r["id"]) > last][:size]
+        page_ids = tuple(int(r["id"]) for r in page)
+        next_url = None
+        if following:
+            next_paging = Paging(size, page_ids, tuple(int(r["id"]) for r in following))
+            next_url = self._paging_url(request, store, next_paging, search)
+        prev_url = None
+        if previous:
+            prev_url = self._paging_url(request, store, Paging(size, (), previous), search)
+        return JSONResponse(
+            {
+                "items": [project(r, query.include_fields) for r in page],
+                "pageDetails": {
+                    "count": len(page),
+                    "requestCount": size,
+                    "prevPageUrl": prev_url,
+                    "nextPageUrl": next_url,
+                },
+            }
+        )
+
+    def _paging_url(
+        self, request: Request, store: EntityStore, paging: Paging, search: str | None
+    ) -> str:
+        root = f"{request.base_url}autotask/{self.zone_host}/ATServicesRest/"
+        base = f"{root}V1.0/{store.name}/query/next"
+        url = f"{base}?paging={quote(paging.encode(), safe='')}"
+        if search is not None:
+            url += f"&search={quote(search, safe='')}"
+        return url

@@ -1,0 +1,290 @@
+"""Autotask entities in the emulator: field metadata, picklists, records and Services writes."""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from offermap.sandbox.autotask_query import EntityShape, QueryError, coerce
+
+API_RESOURCE_ID = 29682833
+
+NO_RECORD = (
+    "No matching records found. The logged in Resource may not have the required permissions "
+    "to update the data."
+)
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One row of `/entityInformation/fields`."""
+
+    name: str
+    data_type: str
+    length: int = 0
+    required: bool = False
+    read_only: bool = False
+    reference: str = ""
+    picklist: bool = False
+
+    def describe(self, picklist_values: list[dict[str, Any]] | None) -> dict[str, Any]:
+        """The field as Autotask's FieldInformationModel."""
+        return {
+            "name": self.name,
+            "dataType": self.data_type,
+            "length": self.length,
+            "isRequired": self.required,
+            "isReadOnly": self.read_only,
+            "isQueryable": True,
+            "isReference": bool(self.reference),
+            "referenceEntityType": self.reference,
+            "isPickList": self.picklist,
+            "picklistValues": picklist_values if self.picklist else None,
+            "picklistParentValueField": "",
+            "isSupportedWebhookField": False,
+        }
+
+
+SERVICE_FIELDS: tuple[FieldSpec, ...] = (
+    FieldSpec("id", "long", required=True, read_only=True),
+    FieldSpec("billingCodeID", "integer", required=True, reference="BillingCode"),
+    FieldSpec("createDate", "datetime", read_only=True),
+    FieldSpec("creatorResourceID", "integer", read_only=True, reference="Resource"),
+    FieldSpec("description", "string", 400),
+    FieldSpec("invoiceDescription", "string", 1000),
+    FieldSpec("isActive", "boolean"),
+    FieldSpec("lastModifiedDate", "datetime", read_only=True),
+    FieldSpec("markupRate", "double", read_only=True),
+    FieldSpec("name", "string", 100, required=True),
+    FieldSpec("periodType", "integer", required=True, read_only=True, picklist=True),
+    FieldSpec("serviceLevelAgreementID", "long", picklist=True),
+    FieldSpec("unitCost", "double"),
+    FieldSpec("unitPrice", "double", required=True),
+    FieldSpec("updateResourceID", "integer", read_only=True, reference="Resource"),
+    FieldSpec("vendorCompanyID", "integer", reference="Company"),
+    FieldSpec("manufacturerServiceProvider", "string", 100),
+    FieldSpec("manufacturerServiceProviderProductNumber", "string", 100),
+    FieldSpec("catalogNumberPartNumber", "string", 50),
+    FieldSpec("sku", "string", 50),
+    FieldSpec("internalID", "string", 100),
+    FieldSpec("externalID", "string", 100),
+    FieldSpec("url", "string", 500),
+)
+
+COMPANY_FIELDS: tuple[FieldSpec, ...] = (
+    FieldSpec("id", "long", required=True, read_only=True),
+    FieldSpec("companyName", "string", 100, required=True),
+    FieldSpec("companyNumber", "string", 50),
+    FieldSpec("companyType", "integer", required=True, picklist=True),
+    FieldSpec("isActive", "boolean"),
+    FieldSpec("phone", "string", 25, required=True),
+    FieldSpec("webAddress", "string", 255),
+    FieldSpec("city", "string", 30),
+    FieldSpec("ownerResourceID", "integer", required=True, reference="Resource"),
+    FieldSpec("createDate", "datetime", read_only=True),
+    FieldSpec("lastActivityDate", "datetime", read_only=True),
+)
+
+COMPANY_TYPES = {
+    "Customer": 1,
+    "Lead": 2,
+    "Prospect": 3,
+    "Dead": 4,
+    "Vendor": 5,
+    "Cancelation": 6,
+    "Partner": 7,
+}
+SLA_LABELS = {"Standard SLA": 1, "Premium SLA": 2, "Critical SLA": 3}
+
+
+def picklist(labels: dict[str, int], default: str | None = None) -> list[dict[str, Any]]:
+    """Picklist values as Autotask returns them: the value is a string even for integer fields."""
+    return [
+        {
+            "value": str(value),
+            "label": label,
+            "isDefaultValue": label == default,
+            "sortOrder": order,
+            "parentValue": "",
+            "isActive": True,
+            "isSystem": True,
+        }
+        for order, (label, value) in enumerate(labels.items(), start=1)
+    ]
+
+
+def now_iso() -> str:
+    """The current UTC time in Autotask's format (milliseconds and Z)."""
+    moment = datetime.now(UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+class EntityStore:
+    """Records of one entity, kept id-ascending, with the entity's metadata."""
+
+    def __init__(
+        self,
+        name: str,
+        singular: str,
+        fields: tuple[FieldSpec, ...],
+        records: list[dict[str, Any]],
+        picklists: dict[str, list[dict[str, Any]]],
+        *,
+        can_create: bool,
+        can_update: bool,
+    ) -> None:
+        """Hold a copy of `records` so that writes never touch the tenant's lists."""
+        self.name = name
+        self.singular = singular
+        self.fields = fields
+        self.shape = EntityShape(name, {f.name: f.data_type for f in fields})
+        self.picklists = picklists
+        self.can_create = can_create
+        self.can_update = can_update
+        self._by_id = {int(r["id"]): dict(r) for r in records}
+        self._ids = sorted(self._by_id)
+
+    def records(self) -> list[dict[str, Any]]:
+        """All records, id-ascending."""
+        return [self._by_id[i] for i in self._ids]
+
+    def get(self, record_id: int) -> dict[str, Any] | None:
+        """One record or None."""
+        return self._by_id.get(record_id)
+
+    def info(self) -> dict[str, Any]:
+        """The entity as `/entityInformation` describes it."""
+        return {
+            "info": {
+                "name": self.singular,
+                "canCreate": self.can_create,
+                "canDelete": False,
+                "canQuery": True,
+                "canUpdate": self.can_update,
+                "userAccessForCreate": 1 if self.can_create else 0,
+                "userAccessForDelete": 0,
+                "userAccessForQuery": 1,
+                "userAccessForUpdate": 1 if self.can_update else 0,
+                "hasUserDefinedFields": False,
+                "supportsWebhookCallouts": False,
+            }
+        }
+
+    def field_info(self) -> dict[str, Any]:
+        """The entity's fields as `/entityInformation/fields` describes them."""
+        return {"fields": [f.describe(self.picklists.get(f.name)) for f in self.fields]}
+
+    def _spec(self, name: str) -> FieldSpec:
+        return next(f for f in self.fields if f.name == name)
+
+    def _read_body(self, body: Any) -> dict[str, Any]:
+        if not isinstance(body, dict):
+            raise QueryError(f"The request body must be a {self.singular} object.")
+        values: dict[str, Any] = {}
+        for key, raw in body.items():
+            try:
+                name = self.shape.resolve(str(key))
+            except QueryError:
+                continue  # unknown properties are ignored, as the API's JSON binder does
+            spec = self._spec(name)
+            try:
+                value = coerce(spec.data_type, raw)
+            except (TypeError, ValueError):
+                raise QueryError(f"Invalid value for {name}: {raw!r}.") from None
+            if spec.data_type == "string" and value is not None:
+                value = str(raw)
+                if spec.length and len(value) > spec.length:
+                    raise QueryError(
+                        f"{name} exceeds the maximum length of {spec.length} characters."
+                    )
+            values[name] = value
+        return values
+
+    def _check_references(self, values: dict[str, Any], valid_refs: dict[str, set[int]]) -> None:
+        for name, allowed in valid_refs.items():
+            value = values.get(name)
+            if value is not None and value not in allowed:
+                raise QueryError(f"Value does not reference an existing entity for {name} . ")
+        for name, options in self.picklists.items():
+            value = values.get(name)
+            if value is not None and str(value) not in {o["value"] for o in options}:
+                raise QueryError(f"Value {value} is not a valid picklist value for {name}.")
+
+    def _derive(self, record: dict[str, Any]) -> None:
+        if "markupRate" in self.shape.fields:
+            cost, price = record.get("unitCost"), record.get("unitPrice")
+            record["markupRate"] = (
+                round((price - cost) / cost * 100, 4) if cost and price is not None else None
+            )
+
+    def create(self, body: Any, valid_refs: dict[str, set[int]]) -> int:
+        """Create a record from a POST body and return its id.
+
+        Raises:
+            QueryError: listing every missing required field, or naming a bad value.
+        """
+        values = self._read_body(body)
+        missing = [
+            f.name
+            for f in self.fields
+            if f.required and f.name != "id" and values.get(f.name) is None
+        ]
+        if missing:
+            raise QueryError("; ".join(f"{name} is required." for name in missing))
+        self._check_references(values, valid_refs)
+        new_id = (self._ids[-1] if self._ids else 0) + 1
+        record: dict[str, Any] = {f.name: None for f in self.fields}
+        writable = {f.name for f in self.fields if not f.read_only} | {"periodType"}
+        record.update({k: v for k, v in values.items() if k in writable})
+        stamp = now_iso()
+        record.update(
+            id=new_id,
+            createDate=stamp,
+            lastModifiedDate=stamp,
+            creatorResourceID=API_RESOURCE_ID,
+            updateResourceID=API_RESOURCE_ID,
+        )
+        if record.get("isActive") is None:
+            record["isActive"] = True  # new services are active by default
+        self._derive(record)
+        self._by_id[new_id] = record
+        bisect.insort(self._ids, new_id)
+        return new_id
+
+    def update(
+        self, body: Any, valid_refs: dict[str, set[int]], *, replace: bool, reject_read_only: bool
+    ) -> int:
+        """Apply a PATCH (only the given fields) or PUT (omitted writable fields become null).
+
+        Raises:
+            QueryError: when the id is missing or unknown, or a value is invalid.
+        """
+        values = self._read_body(body)
+        record_id = values.pop("id", None)
+        if record_id is None:
+            raise QueryError("id is required.")
+        record = self._by_id.get(int(record_id))
+        if record is None:
+            raise QueryError(NO_RECORD)
+        read_only = {f.name for f in self.fields if f.read_only}
+        given_read_only = sorted(k for k in values if k in read_only)
+        if given_read_only and reject_read_only:
+            raise QueryError(f"Read-only fields cannot be updated: {', '.join(given_read_only)}.")
+        changes = {k: v for k, v in values.items() if k not in read_only}
+        if replace:
+            changes = {f.name: changes.get(f.name) for f in self.fields if f.name not in read_only}
+        missing = [
+            f.name
+            for f in self.fields
+            if f.required and f.name in changes and changes[f.name] is None
+        ]
+        if missing:
+            raise QueryError("; ".join(f"{name} is required." for name in missing))
+        self._check_references(changes, valid_refs)
+        record.update(changes)
+        record["lastModifiedDate"] = now_iso()
+        record["updateResourceID"] = API_RESOURCE_ID
+        self._derive(record)
+        return int(record_id)

@@ -1,0 +1,231 @@
+"""One loopback HTTP server hosting both emulators, run by uvicorn in a thread or the foreground."""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from types import TracebackType
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from starlette.routing import Route
+
+from offermap.sandbox.autotask_app import AutotaskEmulator
+from offermap.sandbox.cloudcockpit_app import CloudCockpitEmulator
+from offermap.sandbox.credentials import SANDBOX_CREDENTIALS, SandboxCredentials
+from offermap.sandbox.tenant import Tenant, build_tenant
+
+_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
+HOST = "127.0.0.1"
+
+
+def build_app(autotask: AutotaskEmulator, cloudcockpit: CloudCockpitEmulator) -> Starlette:
+    """The ASGI app: paths are matched case-insensitively, as both real APIs do."""
+
+    async def dispatch(request: Request) -> Response:
+        """Send the request to the emulator owning its first path segment."""
+        path = request.url.path.lower().strip("/")
+        head, _, rest = path.partition("/")
+        if head == "autotask":
+            return await autotask.handle(request, rest)
+        if head == "cloudcockpit":
+            return await cloudcockpit.handle(request, rest)
+        if head == "entra":
+            return await cloudcockpit.token(request, rest)
+        return HTMLResponse("<h1>404 Not Found</h1>", status_code=404)
+
+    return Starlette(routes=[Route("/{path:path}", dispatch, methods=_METHODS)])
+
+
+def sandbox_env(
+    base_url: str, credentials: SandboxCredentials = SANDBOX_CREDENTIALS
+) -> dict[str, str]:
+    """The environment variables that point offermap's settings at a sandbox at `base_url`."""
+    c = credentials
+    return {
+        "AUTOTASK_USERNAME": c.autotask_username,
+        "AUTOTASK_SECRET": c.autotask_secret,
+        "AUTOTASK_INTEGRATION_CODE": c.autotask_integration_code,
+        "AUTOTASK_ZONE_LOOKUP_URL": f"{base_url}autotask/ATServicesRest/",
+        "AUTOTASK_API_URL": f"{base_url}autotask/{c.autotask_zone_host}/ATServicesRest/",
+        "CLOUDCOCKPIT_API_URL": f"{base_url}cloudcockpit/",
+        "CLOUDCOCKPIT_TOKEN_URL": f"{base_url}entra/{c.entra_tenant_id}/oauth2/v2.0/token",
+        "CLOUDCOCKPIT_CLIENT_ID": c.cloudcockpit_client_id,
+        "CLOUDCOCKPIT_CLIENT_SECRET": c.cloudcockpit_client_secret,
+        "CLOUDCOCKPIT_SCOPE": c.cloudcockpit_scope,
+        "CLOUDCOCKPIT_TENANT": c.cloudcockpit_tenant,
+    }
+
+
+class _ForegroundServer(uvicorn.Server):
+    """A uvicorn server that stops on SIGINT/SIGTERM and then returns normally.
+
+    uvicorn re-raises the captured signal after shutting down, which would kill the
+    process (SIGTERM) or raise KeyboardInterrupt (Ctrl-C) in the command line.
+    """
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        """Route SIGINT and SIGTERM to a graceful shutdown for the duration of `serve`."""
+        previous = {
+            sig: signal.signal(sig, self.handle_exit) for sig in (signal.SIGINT, signal.SIGTERM)
+        }
+        try:
+            yield
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+
+def _bind(port: int) -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((HOST, port))
+    sock.listen(128)
+    sock.set_inheritable(True)
+    return sock
+
+
+class SandboxServer:
+    """Both emulators on one loopback port, served by uvicorn in a background thread.
+
+    Use as a context manager: `with SandboxServer(tenant=t, port=0) as server: ...`.
+    """
+
+    def __init__(
+        self,
+        tenant: Tenant | None = None,
+        port: int = 0,
+        credentials: SandboxCredentials = SANDBOX_CREDENTIALS,
+        startup_timeout: float = 10.0,
+    ) -> None:
+        """Prepare the emulators; nothing listens until `start()` or `with`.
+
+        Args:
+            tenant: the data to serve; `build_tenant("small", 7)` when None.
+            port: the loopback port; 0 picks a free one.
+            credentials: what the emulators accept.
+            startup_timeout: seconds to wait for uvicorn to start.
+        """
+        self.tenant = tenant if tenant is not None else build_tenant("small", 7)
+        self.credentials = credentials
+        self.autotask = AutotaskEmulator(self.tenant, credentials)
+        self.cloudcockpit = CloudCockpitEmulator(self.tenant, credentials)
+        self.app = build_app(self.autotask, self.cloudcockpit)
+        self._requested_port = port
+        self._startup_timeout = startup_timeout
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+        self._socket: socket.socket | None = None
+        self.port = 0
+
+    @property
+    def base_url(self) -> str:
+        """`http://127.0.0.1:<port>/` of the running server.
+
+        Raises:
+            RuntimeError: when the server is not running.
+        """
+        if self._server is None:
+            raise RuntimeError("the sandbox server is not running; use start() or a with block")
+        return f"http://{HOST}:{self.port}/"
+
+    def env(self) -> dict[str, str]:
+        """Environment variables (setting name -> value) that point offermap at this server."""
+        return sandbox_env(self.base_url, self.credentials)
+
+    def start(self) -> SandboxServer:
+        """Bind the port and serve in a daemon thread; returns once requests are accepted.
+
+        Raises:
+            RuntimeError: when uvicorn does not start within the timeout.
+        """
+        if self._server is not None:
+            return self
+        self._socket = _bind(self._requested_port)
+        self.port = int(self._socket.getsockname()[1])
+        config = uvicorn.Config(
+            self.app,
+            log_level="critical",
+            access_log=False,
+            lifespan="off",
+            timeout_graceful_shutdown=2,
+        )
+        server = uvicorn.Server(config)
+        self._server = server
+        sock = self._socket
+        self._thread = threading.Thread(
+            target=lambda: server.run(sockets=[sock]), name=f"sandbox-{self.port}", daemon=True
+        )
+        self._thread.start()
+        deadline = time.monotonic() + self._startup_timeout
+        while not server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"the sandbox server did not start on {HOST}:{self.port}")
+            time.sleep(0.01)
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and release the port."""
+        if self._server is not None:
+            self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+        if self._socket is not None:
+            self._socket.close()
+        self._server = None
+        self._thread = None
+        self._socket = None
+
+    def __enter__(self) -> SandboxServer:
+        """Start the server."""
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        """Stop the server."""
+        self.stop()
+
+
+def serve_forever(
+    port: int, scale: str = "small", seed: int = 7, print_fn: Callable[[str], object] = print
+) -> None:
+    """Serve a generated tenant in the foreground until Ctrl-C or SIGTERM.
+
+    Prints one `export NAME=value` line per setting first, so that
+    `eval "$(offermap sandbox serve ...)"`-style use or copy-paste works.
+
+    Args:
+        port: the loopback port (0 picks a free one).
+        scale: tenant scale ("small", "large", "xl").
+        seed: tenant seed.
+        print_fn: where the export lines go.
+    """
+    tenant = build_tenant(scale, seed)
+    autotask = AutotaskEmulator(tenant, SANDBOX_CREDENTIALS)
+    cloudcockpit = CloudCockpitEmulator(tenant, SANDBOX_CREDENTIALS)
+    sock = _bind(port)
+    try:
+        base_url = f"http://{HOST}:{sock.getsockname()[1]}/"
+        for name, value in sandbox_env(base_url).items():
+            print_fn(f"export {name}={value}")
+        config = uvicorn.Config(
+            build_app(autotask, cloudcockpit),
+            log_level="warning",
+            lifespan="off",
+            timeout_graceful_shutdown=2,
+        )
+        _ForegroundServer(config).run(sockets=[sock])
+    finally:
+        sock.close()
