@@ -1,0 +1,233 @@
+"""What a name says besides the product: abbreviations, renames, term, billing, segment, markers.
+
+Everything here works on a space-joined string of lower-case tokens (see `text.raw_tokens`).
+The spellings come from the domain notes (cloudcockpit-domain.md §4): distributor codes,
+PSA catalogues, reseller price lists in Spanish and the names MSPs generate.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+
+def _rx(pattern: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<![a-z0-9])(?:{pattern})(?![a-z0-9])")
+
+
+# Abbreviations and Microsoft's renames, rewritten to one spelling on both sides.
+# Order matters: longer phrases first, so "copilot for microsoft 365" is not cut by "microsoft 365".
+_CANONICAL: tuple[tuple[re.Pattern[str], str], ...] = (
+    (_rx(r"(?:microsoft )?copilot for (?:microsoft 365|m365|office 365|o365)"), "m365 copilot"),
+    (
+        _rx(r"azure active directory(?: premium)?|azure ad(?: premium)?|aad(?: premium)?"),
+        "entra id",
+    ),
+    (_rx(r"planner and project|planner project"), "project"),
+    (_rx(r"microsoft 365|ms 365|m 365"), "m365"),
+    (_rx(r"office 365|o 365"), "o365"),
+    (_rx(r"exchange online|exch online"), "exo"),
+    (_rx(r"enterprise mobility (?:and |plus )?security"), "ems"),
+    (_rx(r"one drive"), "onedrive"),
+    (_rx(r"pbi"), "power bi"),
+    (_rx(r"mde"), "defender endpoint"),
+    (_rx(r"mdo"), "defender o365"),
+    (_rx(r"win"), "windows"),
+    (_rx(r"ent"), "enterprise"),
+    (_rx(r"bus std|bs"), "business standard"),
+    (_rx(r"bp"), "business premium"),
+    (_rx(r"bb"), "business basic"),
+    (_rx(r"bus|busi"), "business"),
+    (_rx(r"std|stnd"), "standard"),
+    (_rx(r"prem"), "premium"),
+    (_rx(r"plan (\d)|p (\d)"), r"p\1\2"),
+    (_rx(r"non profit|nfp|npo"), "nonprofit"),
+    (_rx(r"for fac|fac"), "faculty"),
+)
+
+TermCue = tuple[str | None, str | None]  # (term, billing_frequency) a phrase states
+
+# (pattern, term, billing). Tried in order; a matched phrase is removed before the next, so
+# "annual commit billed monthly" gives billing from "billed monthly", then term from "annual".
+_CUES: tuple[tuple[re.Pattern[str], str | None, str | None], ...] = (
+    (_rx(r"annual annual|anual anual"), "OneYear", "Annual"),
+    (_rx(r"annual monthly|ann mo|anualidad(?: con)? pago mensual"), "OneYear", "Monthly"),
+    (
+        _rx(r"(?:billed|paid|payment|pay|bill|billing|pago) (?:monthly|month|mo|mensual)"),
+        None,
+        "Monthly",
+    ),
+    (_rx(r"monthly (?:billing|billed|payment|paid|pay)"), None, "Monthly"),
+    (
+        _rx(
+            r"(?:billed|paid|payment|pay|bill|billing|pago) "
+            r"(?:annually|annual|yearly|upfront|up front|in advance|anual)"
+        ),
+        None,
+        "Annual",
+    ),
+    (_rx(r"(?:annual|yearly|upfront) (?:billing|billed|payment)|upfront|prepaid"), None, "Annual"),
+    (
+        _rx(r"(?:3|three) ?(?:years?|yrs?|y)|36 ?(?:months?|mths?|mos?|m)|p3y|triennial"),
+        "ThreeYears",
+        None,
+    ),
+    (_rx(r"(?:1|one) ?(?:years?|yrs?|y)|12 ?(?:months?|mths?|mos?|m)|p1y"), "OneYear", None),
+    (
+        _rx(r"annual(?:ly)? (?:commit(?:ment)?|term|subscription|agreement|contract)"),
+        "OneYear",
+        None,
+    ),
+    (_rx(r"month to month|mtm|no commit(?:ment)?"), "OneMonth", None),
+    (_rx(r"monthly (?:commit(?:ment)?|term|subscription|sub|plan)"), "OneMonth", None),
+    (_rx(r"(?:1|one) ?(?:months?|mths?|mos?|m|tm)|p1m|mth(?: sub)?"), "OneMonth", None),
+    # Spanish price lists write "(Anual)" for annual billing and "(Anualidad con Pago Mensual)"
+    # for an annual term billed monthly; the English "Annual" alone names the term only.
+    (_rx(r"anual"), "OneYear", "Annual"),
+    (_rx(r"annual(?:ly)?|yearly|anualidad"), "OneYear", None),
+)
+# A bare "monthly" or "mensual" means month-to-month when nothing else states a term
+# ("Visio Plan 2 - Monthly"), and monthly billing next to a stated term ("Annual ... Monthly").
+_BARE_MONTHLY = _rx(r"monthly|mensual")
+
+_SEGMENTS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (_rx(r"nonprofit(?: staff pricing)?|staff pricing|charity"), "NonProfit"),
+    (_rx(r"faculty|student|students|edu|education|academic"), "Education"),
+    (_rx(r"gcc(?: high)?|government|gov"), "Government"),
+    (_rx(r"commercial|com"), "Commercial"),
+)
+
+# "No Teams" SKUs exist for most suites since Microsoft unbundled Teams, so that marker always
+# separates two offers. Other "no X" markers only name a variant the catalogue may not list.
+HARD_MARKERS = frozenset({"noteams"})
+_MARKERS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (_rx(r"(?:no|without|excl|excluding|wo|sans) (?:microsoft |ms )?teams"), "noteams"),
+    (
+        _rx(
+            r"(?:no|without|excl|excluding|wo) "
+            r"(?:audio conferencing|audio conf|audio|pstn conferencing)"
+        ),
+        "noaudio",
+    ),
+    (_rx(r"legacy|old csp|non nce"), "legacy"),
+)
+
+# Words that carry no product identity: vendor and programme markers, plan and licence nouns,
+# leftovers of cue phrases.
+STOPWORDS = frozenset(
+    {
+        "a", "and", "the", "of", "for", "with", "to", "in", "con", "de", "en", "y",
+        "microsoft", "ms", "msft", "corporation", "nce", "csp", "modern", "new", "commerce",
+        "plan", "per", "user", "users", "seat", "seats", "licence", "license", "licenses",
+        "licences", "subscription", "sub", "commit", "commitment", "term", "renewal", "auto",
+        "billed", "paid", "billing", "mo", "arrears", "sku", "gb", "tb", "vcpu", "cpu",
+    }
+)  # fmt: skip
+_QUANTITY_RE = re.compile(r"^\d+(?:gb|tb|mb|vcpu|cpu|core|cores)?$")
+
+# Words the cue phrases and rewrites know, so glued words can be split into them.
+CUE_WORDS = frozenset(
+    {
+        "annual", "annually", "yearly", "monthly", "month", "months", "year", "years",
+        "billed", "paid", "billing", "upfront", "prepaid", "commit", "commitment", "term",
+        "mensual", "anual", "anualidad", "pago", "nonprofit", "faculty", "student",
+        "education", "commercial", "government", "teams", "without", "legacy", "microsoft",
+        "office", "exchange", "online", "business", "standard", "premium", "basic",
+        "enterprise", "addon", "plan",
+    }
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class NameAnalysis:
+    """What one name says, split into product words and cues.
+
+    Attributes:
+        core: product words, canonical spelling, without cues, markers and stopwords.
+        term: the term the name states, or None.
+        billing: the billing frequency the name states, or None.
+        segment: the segment a marker in the name states, or None.
+        markers: variant markers ("noteams", "noaudio", "legacy").
+        cue_phrases: the phrases that gave term and billing, for the reasons.
+        segment_phrase: the phrase that gave the segment.
+        notes: repairs made to the name (glued or truncated words).
+        term_conflict: the name states two different terms.
+    """
+
+    core: tuple[str, ...]
+    term: str | None
+    billing: str | None
+    segment: str | None
+    markers: frozenset[str]
+    cue_phrases: tuple[str, ...]
+    segment_phrase: str | None
+    notes: tuple[str, ...]
+    term_conflict: bool = False
+
+
+def canonical(text: str) -> str:
+    """Rewrite abbreviations and renamed products to one spelling ("m365 bp" ...)."""
+    padded = f" {text} "
+    for pattern, replacement in _CANONICAL:
+        padded = pattern.sub(replacement, padded)
+    return " ".join(padded.split())
+
+
+def analyse_tokens(tokens: list[str], notes: tuple[str, ...] = ()) -> NameAnalysis:
+    """Read product words and cues from the repaired tokens of one name.
+
+    Args:
+        tokens: lower-case tokens (after `text.repair_tokens`).
+        notes: repairs already made, carried into the analysis for the reasons.
+
+    Returns:
+        The analysis.
+    """
+    text = canonical(" ".join(tokens))
+    terms: list[str] = []
+    billings: list[str] = []
+    phrases: list[str] = []
+    for pattern, term, billing in _CUES:
+        for match in pattern.finditer(text):
+            phrases.append(match.group(0))
+            if term is not None:
+                terms.append(term)
+            if billing is not None:
+                billings.append(billing)
+        text = pattern.sub(" ", text)
+    for match in _BARE_MONTHLY.finditer(text):
+        phrases.append(match.group(0))
+        billings.append("Monthly")
+        if not terms:
+            terms.append("OneMonth")
+    text = _BARE_MONTHLY.sub(" ", text)
+    segment: str | None = None
+    segment_phrase: str | None = None
+    for pattern, name in _SEGMENTS:
+        found = pattern.search(text)
+        if found and segment is None:
+            segment, segment_phrase = name, found.group(0)
+        text = pattern.sub(" ", text)
+    markers: set[str] = set()
+    for pattern, marker in _MARKERS:
+        if pattern.search(text):
+            markers.add(marker)
+        text = pattern.sub(" ", text)
+    core = tuple(
+        dict.fromkeys(
+            word for word in text.split() if word not in STOPWORDS and not _QUANTITY_RE.match(word)
+        )
+    )
+    distinct_terms = set(terms)
+    distinct_billings = set(billings)
+    return NameAnalysis(
+        core=core,
+        term=terms[0] if len(distinct_terms) == 1 else None,
+        billing=billings[0] if len(distinct_billings) == 1 else None,
+        segment=segment,
+        markers=frozenset(markers),
+        cue_phrases=tuple(phrases),
+        segment_phrase=segment_phrase,
+        notes=notes,
+        term_conflict=len(distinct_terms) > 1,
+    )

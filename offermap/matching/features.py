@@ -1,0 +1,184 @@
+"""Features of offers and services computed once per run: canonical words, cues, ids, weights."""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+from offermap.matching.cues import CUE_WORDS, NameAnalysis, analyse_tokens
+from offermap.matching.model import ServiceRecord
+from offermap.matching.text import IdEvidence, Vocabulary, find_ids, raw_tokens, repair_tokens
+
+# Fields of an Autotask service that can carry a Microsoft id, in the order reasons name them.
+ID_FIELDS: tuple[str, ...] = (
+    "sku",
+    "catalog_number_part_number",
+    "manufacturer_service_provider_product_number",
+    "external_id",
+    "name",
+    "description",
+    "invoice_description",
+)
+_ISO_TERM_RE = re.compile(r"(?<![A-Za-z0-9])P(1M|1Y|3Y)(?![A-Za-z0-9])", re.IGNORECASE)
+_ISO_TERMS = {"1M": "OneMonth", "1Y": "OneYear", "3Y": "ThreeYears"}
+
+
+@lru_cache(maxsize=1)
+def reference_offers() -> tuple[tuple[str, str], ...]:
+    """(provider offer id, name) of the real NCE offers shipped with the package.
+
+    They join every run's offers when word weights are computed, so a run over a few variants
+    weighs words as a run over a whole catalogue does, and they are the known rivals of the
+    run's offers. Empty if the file is missing.
+    """
+    try:
+        data = (
+            resources.files("offermap").joinpath("sandbox/data/nce_offers.csv").read_text("utf-8")
+        )
+    except (FileNotFoundError, ModuleNotFoundError):
+        return ()
+    return tuple(
+        (row.get("provider_offer_id") or "", row["name"])
+        for row in csv.DictReader(io.StringIO(data))
+        if row.get("name")
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class OfferProfile:
+    """The name-level features of one offer (shared by its variants).
+
+    Attributes:
+        provider_offer_id: `PRODUCT:SKU`, upper case.
+        product_id: the PRODUCT part.
+        name: the offer name.
+        analysis: the offer name read by `cues.analyse_tokens`.
+    """
+
+    provider_offer_id: str
+    product_id: str
+    name: str
+    analysis: NameAnalysis
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceProfile:
+    """The features of one service.
+
+    Attributes:
+        record: the service.
+        analysis: its name read by `cues.analyse_tokens` (term cues from the invoice
+            description when the name has none).
+        ids: every Microsoft id found in its fields.
+        id_fields: for each id field that holds an id, the ids it holds (for the reasons).
+        iso_term: a term stated by an ISO code (P1M/P1Y/P3Y) in an id field, if any.
+    """
+
+    record: ServiceRecord
+    analysis: NameAnalysis
+    ids: IdEvidence
+    id_fields: Mapping[str, IdEvidence]
+    iso_term: str | None
+
+
+class Weights:
+    """Inverse document frequency of product words over offer names.
+
+    A word that names few offers ("basic") tells more than one in many ("m365"); a service word
+    no offer uses weighs as much as the rarest offer word.
+    """
+
+    def __init__(self, documents: Iterable[tuple[str, ...]]) -> None:
+        """Count the offers (distinct core word tuples) each word appears in."""
+        distinct = set(documents)
+        self.document_count = max(1, len(distinct))
+        df: Counter[str] = Counter(word for doc in distinct for word in set(doc))
+        self._weights = {
+            word: math.log(1.0 + self.document_count / count) for word, count in df.items()
+        }
+        self._unknown = math.log(1.0 + self.document_count)
+
+    def __getitem__(self, word: str) -> float:
+        return self._weights.get(word, self._unknown)
+
+    def total(self, words: Iterable[str]) -> float:
+        """The summed weight of some words."""
+        get, unknown = self._weights.get, self._unknown
+        return sum([get(word, unknown) for word in words])
+
+    def known(self, word: str) -> bool:
+        """Whether some offer name uses this word."""
+        return word in self._weights
+
+
+def build_vocabulary(offer_names: Iterable[str]) -> Vocabulary:
+    """Known words: those of the offer names plus the words cues and rewrites are made of."""
+    words: set[str] = set(CUE_WORDS)
+    for name in offer_names:
+        words.update(raw_tokens(name))
+    return Vocabulary(words)
+
+
+def analyse_name(text: str, vocabulary: Vocabulary) -> NameAnalysis:
+    """Tokenise, repair and analyse one name."""
+    tokens, notes = repair_tokens(raw_tokens(text), vocabulary)
+    return analyse_tokens(tokens, tuple(notes))
+
+
+def offer_profile(provider_offer_id: str, name: str, vocabulary: Vocabulary) -> OfferProfile:
+    """The name-level features of an offer."""
+    offer_id = provider_offer_id.strip().upper()
+    return OfferProfile(
+        provider_offer_id=offer_id,
+        product_id=offer_id.split(":", 1)[0],
+        name=name,
+        analysis=analyse_name(name, vocabulary),
+    )
+
+
+def service_profile(record: ServiceRecord, vocabulary: Vocabulary) -> ServiceProfile:
+    """The features of a service."""
+    analysis = analyse_name(record.name, vocabulary)
+    if analysis.term is None and analysis.billing is None and record.invoice_description:
+        invoice = analyse_name(record.invoice_description, vocabulary)
+        if invoice.term is not None or invoice.billing is not None:
+            analysis = NameAnalysis(
+                core=analysis.core,
+                term=invoice.term,
+                billing=invoice.billing,
+                segment=analysis.segment or invoice.segment,
+                markers=analysis.markers,
+                cue_phrases=tuple(f"{p} (invoice description)" for p in invoice.cue_phrases),
+                segment_phrase=analysis.segment_phrase or invoice.segment_phrase,
+                notes=analysis.notes,
+                term_conflict=invoice.term_conflict,
+            )
+    id_fields: dict[str, IdEvidence] = {}
+    products: set[str] = set()
+    offers: set[str] = set()
+    iso_terms: set[str] = set()
+    for field_name in ID_FIELDS:
+        value = getattr(record, field_name)
+        if not value:
+            continue
+        found = find_ids(value)
+        if found.products:
+            id_fields[field_name] = found
+            products |= found.products
+            offers |= found.offers
+        if field_name != "name":
+            iso_terms.update(_ISO_TERMS[m.upper()] for m in _ISO_TERM_RE.findall(value))
+    return ServiceProfile(
+        record=record,
+        analysis=analysis,
+        ids=IdEvidence(frozenset(products), frozenset(offers)),
+        id_fields=id_fields,
+        iso_term=next(iter(iso_terms)) if len(iso_terms) == 1 else None,
+    )

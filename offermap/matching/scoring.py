@@ -1,0 +1,155 @@
+"""Score one (variant, service) pair from its name-level match and the variant's cues, and say why.
+
+The score is the name-level base (see `names`) times factors for what the variant adds: term,
+billing and segment. Each factor that is not 1 comes with a sentence, so a reviewer sees what
+lowered a score.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from offermap.matching.features import ServiceProfile
+from offermap.matching.model import Variant
+from offermap.matching.names import NameMatch
+
+SEGMENT_CONFLICT_FACTOR = 0.3
+# No marker while the offer is not Commercial: MSPs mark Education and NonProfit lines, so
+# an unmarked line is most likely the Commercial one.
+SEGMENT_UNMARKED_FACTOR = 0.55
+TERM_CONFLICT_FACTOR = 0.35
+TERM_GIVEN_FOR_NO_TERM_FACTOR = 0.7
+TERM_CONFLICTING_CUES_FACTOR = 0.8
+# No term in the name: for Monthly billing, a one-month and a one-year term are both Monthly
+# services, so the name leaves the choice open; Annual billing is nearly always one year.
+TERM_SILENT_MONTHLY_FACTOR = 0.9
+TERM_SILENT_ANNUAL_FACTOR = 0.97
+BILLING_CONFLICT_FACTOR = 0.5
+
+
+@dataclass(frozen=True, slots=True)
+class PairScore:
+    """The score of one (variant, service) pair, with the variant-level factors.
+
+    Attributes:
+        score: confidence in 0..1.
+        name: the name-level match it builds on.
+        factors: (factor, reason) for term, billing and segment.
+        agreements: cues that agreed, for the reasons.
+    """
+
+    score: float
+    name: NameMatch
+    factors: tuple[tuple[float, str], ...]
+    agreements: tuple[str, ...]
+
+
+def _term_factor(variant: Variant, service: ServiceProfile) -> tuple[float, str]:
+    analysis = service.analysis
+    stated = analysis.term or service.iso_term
+    cue = ", ".join(f"'{p}'" for p in analysis.cue_phrases) or "an ISO code in an id field"
+    if variant.term == "NoTerm":
+        if stated is None:
+            return 1.0, ""
+        return (
+            TERM_GIVEN_FOR_NO_TERM_FACTOR,
+            f"term disagrees: {cue} states {stated}, the offer has no term",
+        )
+    if stated == variant.term:
+        return 1.0, f"term agrees: {cue} means {stated}"
+    if stated is not None:
+        return (
+            TERM_CONFLICT_FACTOR,
+            f"term disagrees: {cue} means {stated}, the offer is {variant.term}",
+        )
+    if analysis.term_conflict:
+        return TERM_CONFLICTING_CUES_FACTOR, f"term unclear: the name states several terms ({cue})"
+    if variant.billing_frequency == "Monthly":
+        return (
+            TERM_SILENT_MONTHLY_FACTOR,
+            "no term in the service name: one-month and one-year terms both bill Monthly",
+        )
+    return TERM_SILENT_ANNUAL_FACTOR, "no term in the service name"
+
+
+def _billing_factor(variant: Variant, service: ServiceProfile) -> tuple[float, str]:
+    billing = service.analysis.billing
+    if billing is None:
+        return 1.0, ""
+    if billing == variant.billing_frequency:
+        return 1.0, f"billing agrees: the name says {billing}"
+    return (
+        BILLING_CONFLICT_FACTOR,
+        f"billing disagrees: the name says {billing}, the offer bills {variant.billing_frequency}",
+    )
+
+
+def _segment_factor(variant: Variant, service: ServiceProfile) -> tuple[float, str]:
+    segment = service.analysis.segment
+    phrase = service.analysis.segment_phrase
+    if segment == variant.segment:
+        return 1.0, f"segment agrees: '{phrase}' means {segment}"
+    if segment is not None:
+        return (
+            SEGMENT_CONFLICT_FACTOR,
+            f"segment disagrees: '{phrase}' means {segment}, the offer is {variant.segment}",
+        )
+    if variant.segment != "Commercial":
+        return (
+            SEGMENT_UNMARKED_FACTOR,
+            f"no segment marker in the service name, the offer is {variant.segment}",
+        )
+    return 1.0, ""
+
+
+def pair_score(variant: Variant, service: ServiceProfile, name: NameMatch) -> PairScore:
+    """Score a variant against a service whose name-level match is known.
+
+    Args:
+        variant: the variant.
+        service: the service's features.
+        name: `name_match` of the variant's offer and the service.
+
+    Returns:
+        The pair's score and the factors behind it.
+    """
+    score = name.base
+    factors: list[tuple[float, str]] = []
+    agreements: list[str] = []
+    for factor, reason in (
+        _term_factor(variant, service),
+        _billing_factor(variant, service),
+        _segment_factor(variant, service),
+    ):
+        if factor != 1.0:
+            factors.append((factor, reason))
+            score *= factor
+        elif reason:
+            agreements.append(reason)
+    return PairScore(min(1.0, max(0.0, score)), name, tuple(factors), tuple(agreements))
+
+
+def explain(pair: PairScore) -> list[str]:
+    """The evidence behind a pair's score, as sentences a reviewer can read."""
+    name = pair.name
+    reasons: list[str] = []
+    if name.id_kind == "offer":
+        reasons.append(f"provider offer id {name.id_detail}")
+    elif name.id_kind == "product":
+        reasons.append(f"product id {name.id_detail} (SKU not stated)")
+    if name.matched:
+        reasons.append(
+            f"name words matched: {', '.join(name.matched)} (similarity {name.similarity:.2f})"
+        )
+    else:
+        reasons.append(f"no product word in common (similarity {name.similarity:.2f})")
+    reasons.extend(name.notes)
+    reasons.extend(f"'{s}' read as '{o}'" for s, o in name.fuzzy)
+    if name.extra:
+        reasons.append(f"service words not in the offer name: {', '.join(name.extra)}")
+    if name.missing:
+        reasons.append(f"offer words missing from the service name: {', '.join(name.missing)}")
+    reasons.extend(pair.agreements)
+    reasons.extend(reason for _, reason in name.factors)
+    reasons.extend(reason for _, reason in pair.factors)
+    return reasons

@@ -1,0 +1,163 @@
+"""Low-level text handling: Microsoft ids, tokens, and repair of glued or truncated words."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+# A Microsoft product id is 12 characters (CFQ7TTC0LH18, DZH318Z0BPS6), optionally followed by
+# ":SKU" (4 characters). Plain 12-letter words such as "CONFERENCING" are told apart by digits.
+_ID_RE = re.compile(r"(?<![A-Za-z0-9])([A-Za-z0-9]{12})(?::([A-Za-z0-9]{4}))?(?![A-Za-z0-9])")
+_PRICE_RE = re.compile(r"(?:\brrp\b\.?\s*)?[$€£]\s*\d+(?:[.,]\d+)?|\brrp\b\.?", re.IGNORECASE)
+_GLUE_LETTERS_DIGIT = re.compile(r"(?<=[a-z]{4})(?=\d)")
+_GLUE_DIGIT_LETTERS = re.compile(r"(?<=\d)(?=[a-z]{4})")
+_TOKEN_RE = re.compile(r"[a-z0-9]+")
+
+# Spellings that punctuation carries and tokenising would lose, rewritten into words first.
+_RAW_REWRITES: tuple[tuple[re.Pattern[str], str], ...] = (
+    # No word boundary before "add": catalogues glue it on ("CAPACITYADD-ON").
+    (re.compile(r"add\s*-?\s*on\b"), " addon "),
+    (re.compile(r"\be\s*\+\s*s\b"), " ems "),
+    # Reseller price-list codes: "- A/M" annual billed monthly, "- A" annual, "- M" monthly.
+    (re.compile(r"(?<![a-z0-9])a\s*/\s*m(?![a-z0-9])"), " anualidad pago mensual "),
+    (re.compile(r"\s-\s*a\s*$"), " anual "),
+    (re.compile(r"\s-\s*m\s*$"), " mensual "),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class IdEvidence:
+    """Microsoft ids found in some text.
+
+    Attributes:
+        products: 12-character product ids, upper case.
+        offers: `PRODUCT:SKU` pairs, upper case.
+    """
+
+    products: frozenset[str]
+    offers: frozenset[str]
+
+
+def _looks_like_product_id(token: str) -> bool:
+    digits = sum(ch.isdigit() for ch in token)
+    return digits >= 2 and len(token) - digits >= 2
+
+
+def find_ids(text: str | None) -> IdEvidence:
+    """Find Microsoft product ids and `PRODUCT:SKU` pairs in a text.
+
+    Args:
+        text: any field of a service (name, sku, description...).
+
+    Returns:
+        The ids found; empty sets when none.
+    """
+    products: set[str] = set()
+    offers: set[str] = set()
+    for match in _ID_RE.finditer(text or ""):
+        product = match.group(1).upper()
+        if not _looks_like_product_id(product):
+            continue
+        products.add(product)
+        if match.group(2):
+            offers.add(f"{product}:{match.group(2).upper()}")
+    return IdEvidence(frozenset(products), frozenset(offers))
+
+
+def strip_ids(text: str) -> str:
+    """Remove product ids (and their SKUs) from a text, keeping ordinary words."""
+
+    def _drop(match: re.Match[str]) -> str:
+        return " " if _looks_like_product_id(match.group(1)) else match.group(0)
+
+    return _ID_RE.sub(_drop, text)
+
+
+def raw_tokens(text: str) -> list[str]:
+    """Lower-case word tokens of a name, after the punctuation-borne rewrites.
+
+    Prices and product ids are dropped; words glued to numbers ("conferencing1yr",
+    "plan1") are split so the parts can be recognised.
+    """
+    folded = unicodedata.normalize("NFKD", text)
+    folded = "".join(ch for ch in folded if not unicodedata.combining(ch))
+    folded = _PRICE_RE.sub(" ", strip_ids(folded)).lower()
+    for pattern, replacement in _RAW_REWRITES:
+        folded = pattern.sub(replacement, folded)
+    folded = _GLUE_LETTERS_DIGIT.sub(" ", folded)
+    folded = _GLUE_DIGIT_LETTERS.sub(" ", folded)
+    return _TOKEN_RE.findall(folded)
+
+
+class Vocabulary:
+    """The words the matcher knows, used to split glued words and complete truncated ones."""
+
+    def __init__(self, words: Iterable[str]) -> None:
+        """Build from words; only alphabetic words of three letters or more take part."""
+        self._words = frozenset(w for w in words if len(w) >= 3 and w.isalpha())
+        self._sorted = sorted(self._words, key=lambda w: (len(w), w))
+        self._max_len = max((len(w) for w in self._words), default=0)
+
+    def __contains__(self, word: object) -> bool:
+        return word in self._words
+
+    def split_glued(self, token: str) -> list[str] | None:
+        """Split a word with missing spaces ("capacityaddon") into known words, fewest first.
+
+        Returns:
+            The parts, or None when the token cannot be covered by known words.
+        """
+        n = len(token)
+        best: list[list[str] | None] = [None] * (n + 1)
+        best[0] = []
+        for end in range(1, n + 1):
+            for start in range(max(0, end - self._max_len), end - 2):
+                head = best[start]
+                piece = token[start:end]
+                if head is None or piece not in self._words:
+                    continue
+                current = best[end]
+                if current is None or len(head) + 1 < len(current):
+                    best[end] = [*head, piece]
+        result = best[n]
+        return result if result is not None and len(result) > 1 else None
+
+    def complete(self, prefix: str) -> str | None:
+        """The shortest known word a truncated word ("premi") is the start of, if any."""
+        for word in self._sorted:
+            if len(word) > len(prefix) and word.startswith(prefix):
+                return word
+        return None
+
+
+def repair_tokens(tokens: list[str], vocabulary: Vocabulary) -> tuple[list[str], list[str]]:
+    """Split glued words and complete a truncated last word against the vocabulary.
+
+    Args:
+        tokens: raw tokens of one name.
+        vocabulary: the known words.
+
+    Returns:
+        The repaired tokens, and notes describing each repair for the reasons.
+    """
+    repaired: list[str] = []
+    notes: list[str] = []
+    for token in tokens:
+        if len(token) >= 7 and token.isalpha() and token not in vocabulary:
+            parts = vocabulary.split_glued(token)
+            if parts:
+                notes.append(f"read '{token}' as '{' '.join(parts)}'")
+                repaired.extend(parts)
+                continue
+        repaired.append(token)
+    # Names are cut at 50 or 100 characters, so only the last word can be a stub.
+    if repaired:
+        last = repaired[-1]
+        if len(last) >= 4 and last.isalpha() and last not in vocabulary:
+            completed = vocabulary.complete(last)
+            if completed is not None:
+                notes.append(f"read truncated '{last}' as '{completed}'")
+                repaired[-1] = completed
+    return repaired, notes
