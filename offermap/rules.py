@@ -219,7 +219,10 @@ def service_violations(
         problems.append(("R5", f"{billing_frequency} billing is not supported"))
     elif service_period_label != needed:
         problems.append(
-            ("R5", f"the service bills {service_period_label or 'unknown'}, the offer needs {needed}")
+            (
+                "R5",
+                f"the service bills {service_period_label or 'unknown'}, the offer needs {needed}",
+            )
         )
     if offer_type in ZERO_PRICED_OFFER_TYPES and (
         (service_unit_cost or 0) != 0 or (service_unit_price or 0) != 0

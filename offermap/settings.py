@@ -1,4 +1,4 @@
-"""Settings of offermap, read from the environment (or a `.env` file) when asked for, never at import.
+"""Settings of offermap, read from the environment (or `.env`) when asked for, never at import.
 
 Every setting has one environment variable; the README lists them all with their defaults.
 Secrets are `SecretStr`, so a settings object never shows them in a repr, a log or a traceback.
@@ -33,7 +33,9 @@ def _with_slash(url: str) -> str:
 class AutotaskSettings(_Base):
     """How to reach one Autotask database: credentials, zone and limits."""
 
-    model_config = SettingsConfigDict(env_prefix="AUTOTASK_", env_file=".env", extra="ignore", frozen=True)
+    model_config = SettingsConfigDict(
+        env_prefix="AUTOTASK_", env_file=".env", extra="ignore", frozen=True
+    )
 
     username: str = Field(min_length=1)
     secret: SecretStr
@@ -93,7 +95,9 @@ class CloudCockpitSettings(_Base):
 class OffermapSettings(_Base):
     """Where offermap keeps its data and which connection it works on."""
 
-    model_config = SettingsConfigDict(env_prefix="OFFERMAP_", env_file=".env", extra="ignore", frozen=True)
+    model_config = SettingsConfigDict(
+        env_prefix="OFFERMAP_", env_file=".env", extra="ignore", frozen=True
+    )
 
     db: Path = Path(DEFAULT_DB_PATH)
     connection: str = Field(default="default", pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")

@@ -8,7 +8,9 @@ from typing import Any
 _sub_ids = itertools.count(1)
 
 
-def service(service_id: int, name: str, period: str = "Monthly", **overrides: Any) -> dict[str, Any]:
+def service(
+    service_id: int, name: str, period: str = "Monthly", **overrides: Any
+) -> dict[str, Any]:
     """An Autotask service row as the extractor lands it."""
     row: dict[str, Any] = {
         "service_id": service_id,

@@ -19,11 +19,36 @@ def _by_key(db: Path) -> dict[tuple[str, str, str, str], dict]:
 def test_variants_are_counted_per_segment_term_and_billing(tmp_path: Path) -> None:
     db = tmp_path / "db.duckdb"
     subs = [
-        subscription("bp", "Business Premium", term="OneYear", billing_frequency="Monthly", customer_id="a", quantity=3),
-        subscription("bp", "Business Premium", term="OneYear", billing_frequency="Monthly", customer_id="a", quantity=2),
-        subscription("bp", "Business Premium", term="OneYear", billing_frequency="Monthly", customer_id="b", quantity=10),
-        subscription("bp", "Business Premium", term="OneYear", billing_frequency="Annual", customer_id="c"),
-        subscription("bp", "Business Premium", term="OneMonth", billing_frequency="Monthly", customer_id="c"),
+        subscription(
+            "bp",
+            "Business Premium",
+            term="OneYear",
+            billing_frequency="Monthly",
+            customer_id="a",
+            quantity=3,
+        ),
+        subscription(
+            "bp",
+            "Business Premium",
+            term="OneYear",
+            billing_frequency="Monthly",
+            customer_id="a",
+            quantity=2,
+        ),
+        subscription(
+            "bp",
+            "Business Premium",
+            term="OneYear",
+            billing_frequency="Monthly",
+            customer_id="b",
+            quantity=10,
+        ),
+        subscription(
+            "bp", "Business Premium", term="OneYear", billing_frequency="Annual", customer_id="c"
+        ),
+        subscription(
+            "bp", "Business Premium", term="OneMonth", billing_frequency="Monthly", customer_id="c"
+        ),
         subscription("bp", "Business Premium", segment="NonProfit", customer_id="d"),
         subscription("bp", "Business Premium", segment="Education", customer_id="d"),
         subscription("bp", "Business Premium", segment="Government", customer_id="d"),
@@ -52,11 +77,25 @@ def test_only_active_and_suspended_subscriptions_make_an_offer_acquired(tmp_path
 def test_support_status_follows_r5_r7_and_r8(tmp_path: Path) -> None:
     db = tmp_path / "db.duckdb"
     subs = [
-        subscription("plan", "Azure plan", offer_type="AzurePlan", term="NoTerm", billing_frequency="Monthly"),
-        subscription("ri", "Reserved VM", offer_type="AzureReservation", term="ThreeYears", billing_frequency="OneTime"),
+        subscription(
+            "plan", "Azure plan", offer_type="AzurePlan", term="NoTerm", billing_frequency="Monthly"
+        ),
+        subscription(
+            "ri",
+            "Reserved VM",
+            offer_type="AzureReservation",
+            term="ThreeYears",
+            billing_frequency="OneTime",
+        ),
         subscription("legacy", "Office 365 E3 legacy", offer_type="LicenseLegacy", term="OneMonth"),
         subscription("d365", "Dynamics 3Y", term="ThreeYears", billing_frequency="Triennial"),
-        subscription("once", "One-time thing", offer_type="PerpetualSoftware", term="NoTerm", billing_frequency="OneTime"),
+        subscription(
+            "once",
+            "One-time thing",
+            offer_type="PerpetualSoftware",
+            term="NoTerm",
+            billing_frequency="OneTime",
+        ),
         subscription("annual", "E3 annual", term="OneYear", billing_frequency="Annual"),
     ]
     publish_snapshot(db, "c1", "run-1", [service(1, "x")], subs)

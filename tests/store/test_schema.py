@@ -16,7 +16,9 @@ NOW = datetime(2026, 11, 24, tzinfo=UTC)
 VARIANT = ("offer-a", "Commercial", "OneYear", "Monthly")
 
 
-def _map(con: duckdb.DuckDBPyConnection, variant: tuple[str, str, str, str], service_id: int) -> None:
+def _map(
+    con: duckdb.DuckDBPyConnection, variant: tuple[str, str, str, str], service_id: int
+) -> None:
     insert_mapping(
         con,
         connection_id="c1",
@@ -36,7 +38,10 @@ def test_a_new_database_is_migrated_to_the_latest_version(tmp_path: Path) -> Non
 
 
 def test_a_reader_refuses_a_missing_database_with_a_hint(tmp_path: Path) -> None:
-    with pytest.raises(StoreError, match="offermap sync"), open_store(tmp_path / "nope.duckdb", read_only=True):
+    with (
+        pytest.raises(StoreError, match="offermap sync"),
+        open_store(tmp_path / "nope.duckdb", read_only=True),
+    ):
         pass
 
 
@@ -58,8 +63,14 @@ def test_the_same_service_may_be_mapped_in_two_connections(tmp_path: Path) -> No
     with open_store(tmp_path / "db.duckdb") as con:
         _map(con, VARIANT, 101)
         insert_mapping(
-            con, connection_id="c2", variant=VARIANT, service_id=101, decision_id=2,
-            mapped_by="test", run_id="run-2", now=NOW,
+            con,
+            connection_id="c2",
+            variant=VARIANT,
+            service_id=101,
+            decision_id=2,
+            mapped_by="test",
+            run_id="run-2",
+            now=NOW,
         )
         assert con.execute("SELECT count(*) FROM offer_mappings").fetchall()[0][0] == 2
 
@@ -81,18 +92,25 @@ def test_a_second_writer_waits_then_says_the_database_is_busy(tmp_path: Path) ->
     with open_store(path):
         pass
     holder = subprocess.Popen(
-        [sys.executable, "-c", textwrap.dedent(f"""
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(f"""
             import duckdb, sys, time
             con = duckdb.connect({str(path)!r})
             print("locked", flush=True)
             time.sleep(30)
-        """)],
+        """),
+        ],
         stdout=subprocess.PIPE,
         text=True,
     )
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
-        with pytest.raises(StoreBusyError, match="in use by another process"), open_store(path, lock_timeout=0.5):
+        with (
+            pytest.raises(StoreBusyError, match="in use by another process"),
+            open_store(path, lock_timeout=0.5),
+        ):
             pass
     finally:
         holder.kill()

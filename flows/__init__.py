@@ -1,0 +1,1 @@
+"""Prefect flows: orchestration only; they pass ids, paths and table names, never data."""

@@ -1,0 +1,79 @@
+"""Landing records of one source into staging in batches, with the run's bookkeeping."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from offermap.store import open_store
+from offermap.store.snapshots import Source, finish_extract, land_rows, start_extract
+
+log = logging.getLogger(__name__)
+
+ProgressCallback = Callable[[int, int | None], None]
+_MAX_ERROR_CHARS = 2000
+
+
+@dataclass(frozen=True)
+class ExtractResult:
+    """What one source's extraction landed."""
+
+    source: str
+    run_id: str
+    records: int
+    requests: int
+
+
+def land_stream(
+    db_path: Path | str,
+    source: Source,
+    connection_id: str,
+    run_id: str,
+    records: Iterable[dict[str, Any]],
+    requests_made: Callable[[], int],
+    *,
+    batch_size: int = 5000,
+) -> ExtractResult:
+    """Stream records into staging, holding the database only while a batch is written.
+
+    A failure anywhere marks the source's run failed and drops what it staged, so the
+    published snapshot stays the last good one; the error is re-raised.
+    """
+    with open_store(db_path) as con:
+        start_extract(con, connection_id, run_id, source)
+    extracted_at = datetime.now(UTC)
+    landed = 0
+    batch: list[dict[str, Any]] = []
+    try:
+        for record in records:
+            batch.append(record)
+            if len(batch) >= batch_size:
+                with open_store(db_path) as con:
+                    landed += land_rows(con, source, connection_id, run_id, extracted_at, batch)
+                batch = []
+        with open_store(db_path) as con:
+            landed += land_rows(con, source, connection_id, run_id, extracted_at, batch)
+            finish_extract(
+                con, run_id, source, status="landed", records=landed, requests=requests_made()
+            )
+    except BaseException as exc:
+        # The client's errors never carry credentials, so the message is safe to keep.
+        message = f"{type(exc).__name__}: {exc}"[:_MAX_ERROR_CHARS]
+        log.warning("%s extraction of run %s failed: %s", source, run_id, message)
+        with open_store(db_path) as con:
+            finish_extract(
+                con,
+                run_id,
+                source,
+                status="failed",
+                records=landed,
+                requests=requests_made(),
+                error=message,
+            )
+        raise
+    log.info("%s: landed %d records with %d requests", source, landed, requests_made())
+    return ExtractResult(source=source, run_id=run_id, records=landed, requests=requests_made())

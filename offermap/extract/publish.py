@@ -1,0 +1,91 @@
+"""Validate a run's staged inputs with the input suites, then publish both snapshots at once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from offermap.store import open_store
+from offermap.store.snapshots import (
+    begin_sync,
+    mark_failed,
+    publish,
+    register_connection,
+    staged_frame,
+)
+
+# Which suite checks which source's staging rows, and the column that names a row.
+INPUT_SUITES: dict[str, tuple[str, str]] = {
+    "autotask": ("at_services", "service_id"),
+    "cloudcockpit": ("cc_subscriptions", "subscription_id"),
+}
+
+
+class InputValidationError(RuntimeError):
+    """A source's records broke its input suite; the run was not published."""
+
+    def __init__(self, message: str, reports: dict[str, dict[str, Any]]) -> None:
+        super().__init__(message)
+        self.reports = reports
+
+
+def start_sync(
+    db_path: Path | str,
+    connection_id: str,
+    run_id: str,
+    *,
+    tenant: str | None = None,
+    reseller_id: str | None = None,
+) -> None:
+    """Register the connection and supersede any unpublished earlier run of it."""
+    with open_store(db_path) as con:
+        register_connection(con, connection_id, tenant=tenant, reseller_id=reseller_id)
+        begin_sync(con, connection_id, run_id)
+
+
+def _describe(source: str, report: dict[str, Any]) -> str:
+    parts = []
+    for failed in report.get("failed", []):
+        examples = ", ".join(map(str, failed.get("examples", [])[:5]))
+        parts.append(
+            f"{failed.get('expectation_type')} on {failed.get('column')}: "
+            f"{failed.get('unexpected_count')} records"
+            + (f" (e.g. {examples})" if examples else "")
+        )
+    return f"{source}: " + "; ".join(parts)
+
+
+def validate_inputs(
+    db_path: Path | str, connection_id: str, run_id: str
+) -> dict[str, dict[str, Any]]:
+    """Run the input suites on what the run staged.
+
+    Returns:
+        Each source's validation report (JSON-safe), all passing.
+
+    Raises:
+        InputValidationError: a suite failed; the run is marked failed and its staging rows are
+            dropped, so the last good snapshot stays published.
+    """
+    from offermap.quality import validate_frame
+
+    with open_store(db_path) as con:
+        frames = {source: staged_frame(con, source, run_id) for source in INPUT_SUITES}  # type: ignore[arg-type]
+    reports = {}
+    for source, (suite, id_column) in INPUT_SUITES.items():
+        reports[source] = validate_frame(suite, frames[source], id_column).to_dict()
+    failed = [source for source, report in reports.items() if not report["success"]]
+    if failed:
+        message = "input validation failed, the snapshot was not replaced: " + " | ".join(
+            _describe(source, reports[source]) for source in failed
+        )
+        with open_store(db_path) as con:
+            mark_failed(con, run_id, message)
+        raise InputValidationError(message, reports)
+    return reports
+
+
+def publish_snapshots(db_path: Path | str, connection_id: str, run_id: str) -> None:
+    """Swap the run's validated staging rows in as the connection's snapshots, atomically."""
+    with open_store(db_path) as con:
+        publish(con, connection_id, run_id)

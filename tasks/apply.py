@@ -1,0 +1,17 @@
+"""Tasks of the apply flow."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+
+from offermap.apply import apply_decisions
+
+
+@task(name="apply-decisions", cache_policy=NO_CACHE)
+def apply_decisions_task(db_path: str, connection_id: str, run_id: str) -> dict[str, Any]:
+    """Check pending decisions against the rules suite and write them in one transaction."""
+    return asdict(apply_decisions(db_path, connection_id, run_id))

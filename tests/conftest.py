@@ -1,0 +1,63 @@
+"""Shared fixtures: an isolated environment, one Prefect test server, one sandbox per session."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+_SCRATCH = Path(tempfile.mkdtemp(prefix="offermap-tests-"))
+# Before anything imports Prefect or a Jupyter kernel starts: keep their state out of $HOME.
+os.environ.setdefault("PREFECT_HOME", str(_SCRATCH / "prefect"))
+os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
+os.environ["PREFECT_LOGGING_LEVEL"] = os.environ.get("PREFECT_LOGGING_LEVEL", "WARNING")
+os.environ["GX_ANALYTICS_ENABLED"] = "False"
+os.environ["DO_NOT_TRACK"] = "1"
+os.environ.setdefault("IPYTHONDIR", str(_SCRATCH / "ipython"))
+
+_SETTING_PREFIXES = ("AUTOTASK_", "CLOUDCOCKPIT_", "OFFERMAP_")
+
+
+@pytest.fixture(autouse=True)
+def _no_ambient_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Tests never see the developer's own credentials, environment or `.env` file."""
+    for name in list(os.environ):
+        if name.startswith(_SETTING_PREFIXES):
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture(scope="session")
+def prefect_harness() -> Iterator[None]:
+    """One temporary Prefect server for every flow test of the session, heartbeats off."""
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+    from prefect.testing.utilities import prefect_test_harness
+
+    with (
+        prefect_test_harness(server_startup_timeout=90),
+        temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}),
+    ):
+        yield
+
+
+@pytest.fixture(scope="session")
+def sandbox() -> Iterator[Any]:
+    """The small sandbox tenant served over loopback, shared by the session."""
+    from offermap.sandbox import SandboxServer, build_tenant
+
+    with SandboxServer(tenant=build_tenant(scale="small", seed=7), port=0) as server:
+        yield server
+
+
+@pytest.fixture
+def sandbox_env(sandbox: Any, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """Point offermap's settings at the session sandbox."""
+    env: dict[str, str] = sandbox.env()
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return env
