@@ -99,7 +99,8 @@ def _checked(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[int, list[Any]]]:
 
 
 def _details(row: dict[str, Any], failures: list[Any], extra: dict[str, Any]) -> dict[str, Any]:
-    broken = sorted({f.rule for f in failures if f.rule})
+    """Audit details: every rule's verdict, and for a refusal each broken rule with its reason."""
+    broken = sorted({f.rule for f in failures if f.rule}, key=lambda code: int(code[1:]))
     verdicts = {code: ("failed" if code in broken else "passed") for code in _ALL_RULES}
     details: dict[str, Any] = {
         "decision_id": int(row["decision_id"]),
@@ -107,14 +108,15 @@ def _details(row: dict[str, Any], failures: list[Any], extra: dict[str, Any]) ->
         **extra,
     }
     if failures:
+        reasons = [{"rule": code, "reason": rules.explain_failure(code, row)} for code in broken]
+        unnamed = sorted({str(f.reason) for f in failures if not f.rule})
+        reasons += [{"rule": None, "reason": text} for text in unnamed]
         details["rule"] = broken[0] if broken else None
-        details["reasons"] = [
-            {"rule": f.rule, "reason": f.reason, "expectation": f.expectation_type}
-            for f in failures
-        ]
+        details["reasons"] = reasons
         details["reason"] = "; ".join(
-            f"{f.rule}: {f.reason}" if f.rule else str(f.reason) for f in failures
+            f"{r['rule']}: {r['reason']}" if r["rule"] else r["reason"] for r in reasons
         )
+        details["expectations"] = sorted({f.expectation_type for f in failures})
     return details
 
 
@@ -124,12 +126,17 @@ def apply_decisions(
     run_id: str,
     *,
     correlation_id: str | None = None,
+    decision_ids: list[int] | None = None,
 ) -> ApplyResult:
     """Apply the connection's pending decisions (approvals and unmaps).
 
     Approvals are checked as a batch by the rules suite; passing ones are mapped and failing
     ones recorded as Failed with the rule and the reason, all in one transaction with one audit
     row per decision. Running it again with nothing pending changes nothing.
+
+    Args:
+        decision_ids: apply only these pending decisions (the manual path maps one at a time);
+            None applies every pending decision of the connection.
 
     Returns:
         What was applied, left unchanged (already mapped that way), refused, and unmapped.
@@ -138,8 +145,8 @@ def apply_decisions(
     warm_up(["decision_rules"])
     result = ApplyResult(run_id=run_id, correlation_id=correlation_id or str(uuid.uuid4()))
     with open_store(db_path) as con:
-        frame = approval_batch(con, connection_id)
-        unmaps = pending_unmaps(con, connection_id)
+        frame = approval_batch(con, connection_id, decision_ids)
+        unmaps = pending_unmaps(con, connection_id, decision_ids)
         if frame.empty and not unmaps:
             return result
         actors = pending_actors(con, connection_id)

@@ -7,6 +7,7 @@ import shlex
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +40,7 @@ def _start_sandbox() -> tuple[subprocess.Popen[str], dict[str, str]]:
         if line.startswith("export "):
             name, _, value = line[len("export ") :].strip().partition("=")
             env[name] = shlex.split(value)[0] if value else ""
-            console.print(f"  [dim]{line.strip()}[/]")
+            console.print(f"  [dim]{line.strip()}[/]", soft_wrap=True)
         elif env:
             break
         if "CLOUDCOCKPIT_TENANT" in env and "AUTOTASK_API_URL" in env:
@@ -50,13 +51,42 @@ def _start_sandbox() -> tuple[subprocess.Popen[str], dict[str, str]]:
     return process, env
 
 
-def _cli(args: list[str], env: dict[str, str]) -> None:
-    console.print(f"[bold]$ offermap {' '.join(shlex.quote(a) for a in args)}[/]")
-    subprocess.run([sys.executable, "-m", "offermap", *args], env=env, check=True)
+def _cli(args: list[str], env: dict[str, str], *, check: bool = True) -> int:
+    console.print(f"[bold]$ offermap {' '.join(shlex.quote(a) for a in args)}[/]", soft_wrap=True)
+    done = subprocess.run([sys.executable, "-m", "offermap", *args], env=env, check=check)
+    return done.returncode
 
 
-def _summary(db_path: Path, sync: dict[str, Any], result: dict[str, Any]) -> None:
+def _rule_breaking_pair(db_path: Path) -> tuple[str, int] | None:
+    """An Azure plan variant and a priced service: what an analyst might pick by mistake (R6)."""
+    from offermap.acquired import list_acquired
+    from offermap.services import list_services
+
+    plans = [v for v in list_acquired(db_path, DEMO_CONNECTION) if v["offer_type"] == "AzurePlan"]
+    priced = [
+        s
+        for s in list_services(db_path, DEMO_CONNECTION, active_only=True)
+        if "azure plan" in s["name"].lower()
+        and (s["unit_price"] or 0) > 0
+        and s["period_type_label"] == "Monthly"
+    ]
+    if not plans or not priced:
+        return None
+    plan = plans[0]
+    handle = "/".join(
+        (
+            plan["provider_offer_id"] or plan["offer_id"],
+            plan["segment"],
+            plan["term"],
+            plan["billing_frequency"],
+        )
+    )
+    return handle, int(priced[0]["service_id"])
+
+
+def _summary(db_path: Path, result: dict[str, Any], since: datetime) -> None:
     from offermap.acquired import counts
+    from offermap.audit import read_audit
 
     table = Table(title="Acquired offer variants by status, after apply")
     table.add_column("status")
@@ -64,20 +94,31 @@ def _summary(db_path: Path, sync: dict[str, Any], result: dict[str, Any]) -> Non
     for status, count in sorted(counts(db_path, DEMO_CONNECTION).items()):
         table.add_row(status, str(count))
     console.print(table)
+    mapped = counts(db_path, DEMO_CONNECTION).get("mapped", 0)
     console.print(
-        f"Mappings made: [bold]{len(result['applied'])}[/]"
-        f" ({len(result['unchanged'])} were already in place)."
+        f"Mappings made by this run: [bold]{len(result['applied'])}[/]; "
+        f"variants mapped in all: [bold]{mapped}[/]."
     )
-    if result["failed"]:
-        failures = Table(title="Refused decisions")
+    if mapped > len(result["applied"]):
+        console.print(
+            "[dim](An earlier demo run made the others: run it again and nothing is mapped "
+            "twice.)[/]"
+        )
+    refused = [
+        row
+        for row in read_audit(db_path, connection_id=DEMO_CONNECTION, status="Failed")
+        if datetime.fromisoformat(row["occurred_at"]) >= since
+    ]
+    if refused:
+        failures = Table(title="Refused decisions (Failed audit rows)")
         for column in ("offer variant", "service", "rule", "reason"):
             failures.add_column(column, overflow="fold")
-        for failed in result["failed"]:
+        for row in refused:
             failures.add_row(
-                " / ".join(failed["variant"]),
-                str(failed["service_id"]),
-                failed.get("rule") or "",
-                failed.get("reason") or "",
+                " / ".join(row[k] for k in ("offer_id", "segment", "term", "billing_frequency")),
+                str(row["service_id"]),
+                row["details"].get("rule") or "",
+                row["details"].get("reason") or "",
             )
         console.print(failures)
     else:
@@ -92,6 +133,7 @@ def run_demo() -> int:
     from flows.sync import sync
 
     db_path = load_offermap_settings().db
+    started = datetime.now(UTC)
     console.rule("offermap demo")
     console.print("Starting the sandbox (local emulators of Autotask and CloudCockpit):")
     sandbox, sandbox_env = _start_sandbox()
@@ -110,13 +152,25 @@ def run_demo() -> int:
             f"The analyst approves every first-ranked proposal scoring at least {DEMO_MIN_SCORE}, "
             "and leaves the rest for a closer look:"
         )
-        env = {**os.environ, "OFFERMAP_ACTOR": "demo-analyst"}
-        _cli(["proposals"], env)
+        # Wide enough for the review tables when the output is not a terminal.
+        env = {
+            **os.environ,
+            "OFFERMAP_ACTOR": "demo-analyst",
+            "COLUMNS": os.environ.get("COLUMNS", "140"),
+        }
+        _cli(["proposals", "--limit", "8"], env)
         _cli(["approve", "--min-score", str(DEMO_MIN_SCORE)], env)
+        mistake = _rule_breaking_pair(db_path)
+        if mistake:
+            console.print(
+                "By hand, the analyst also maps the Azure plan to a service that has a price, "
+                "which CloudCockpit's rule R6 forbids; offermap refuses it and audits why:"
+            )
+            _cli(["map", mistake[0], str(mistake[1])], env, check=False)
         console.rule("3. apply: check the rules, write mappings and audit rows")
         result = apply(connection_id=DEMO_CONNECTION, db_path=str(db_path))
         console.rule("summary")
-        _summary(db_path, summary, result)
+        _summary(db_path, result, started)
     finally:
         os.environ.clear()
         os.environ.update(saved)

@@ -235,3 +235,52 @@ def service_violations(
             )
         )
     return problems
+
+
+def _money(value: object) -> str:
+    return f"{float(value):g}" if isinstance(value, int | float) else "0"
+
+
+def explain_failure(code: str, facts: dict[str, object]) -> str:
+    """A specific reason why a decision breaks a rule, from the facts the rules suite checked.
+
+    Args:
+        code: the rule, e.g. "R6".
+        facts: one row of the decision batch (service and variant facts; see decision_batch.sql).
+    """
+    service = facts.get("service_id")
+    billing = str(facts.get("billing_frequency"))
+    if code == "R1":
+        return f"service {service} is not in the connection's latest Autotask snapshot"
+    if code == "R2":
+        return f"service {service} is inactive in Autotask"
+    if code == "R3":
+        if facts.get("service_mapped_to_other_variant"):
+            return f"service {service} is already mapped to another offer variant"
+        return f"an earlier decision in this batch maps service {service} to another offer variant"
+    if code == "R4":
+        if facts.get("variant_mapped_to_other_service"):
+            return "this offer variant is already mapped to another service"
+        return "an earlier decision in this batch maps this offer variant"
+    if code == "R5":
+        needed = required_period_label(billing)
+        if needed is None:
+            return f"{billing} billing is not supported: only Monthly and Annual are"
+        label = facts.get("service_period_label") or "unknown"
+        return f"the service bills {label}, a {billing} offer needs a {needed} service"
+    if code == "R6":
+        return (
+            "an Azure plan needs a service with unit cost 0 and unit price 0; this one has "
+            f"cost {_money(facts.get('service_unit_cost'))} and price "
+            f"{_money(facts.get('service_unit_price'))}"
+        )
+    if code == "R7":
+        return "Azure reservations need no mapping: their cost rolls into the Azure plan"
+    if code == "R8":
+        return "legacy licence offers are not supported: migrate the subscriptions to NCE first"
+    if code == "R9":
+        return (
+            "no customer of this connection holds an active or suspended subscription to this "
+            "offer variant"
+        )
+    return RULES_BY_CODE[code].consequence if code in RULES_BY_CODE else code

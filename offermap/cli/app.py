@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from offermap.cli import audit, pipeline, review, sandbox
+from offermap.cli import audit, manual, pipeline, review, sandbox
 from offermap.cli.common import errors
 
 app = typer.Typer(
@@ -28,6 +28,8 @@ app.command("apply")(pipeline.apply)
 app.command("proposals")(review.proposals)
 app.command("approve")(review.approve)
 app.command("reject")(review.reject)
+app.command("map")(manual.map_offer)
+app.command("unmap")(manual.unmap_offer)
 app.command("audit")(audit.audit)
 app.command("demo")(pipeline.demo)
 

@@ -12,7 +12,7 @@ from rich.console import Console
 from offermap.settings import load_offermap_settings
 
 console = Console()
-errors = Console(stderr=True)
+errors = Console(stderr=True, soft_wrap=True)
 
 DbOption = Annotated[
     Path | None,

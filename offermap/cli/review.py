@@ -32,9 +32,16 @@ def proposals(
     all_candidates: Annotated[
         bool, typer.Option("--all", help="Also show candidates not proposed, and why.")
     ] = False,
+    limit: Annotated[
+        int | None, typer.Option("--limit", min=1, help="Show at most this many rows.")
+    ] = None,
     json: JsonOption = False,
 ) -> None:
-    """List proposals awaiting a decision, best first per offer variant."""
+    """List proposals awaiting a decision, best first per offer variant.
+
+    Each row shows the offer with its provider offer id, the proposed service and score, and
+    the matcher's main reasons; `--all` adds the candidates it did not propose, with why.
+    """
     db_path, connection_id = target(db, connection)
     rows = review_lib.list_open_proposals(
         db_path, connection_id, include_not_proposed=all_candidates
@@ -43,13 +50,16 @@ def proposals(
         row["reasons"] = (
             jsonlib.loads(row["reasons"]) if isinstance(row["reasons"], str) else row["reasons"]
         )
+    total = len(rows)
+    rows = rows[:limit] if limit else rows
     if json:
         print_json(rows)
         return
     if not rows:
         console.print("No proposals await a decision.")
         return
-    table = Table(title=f"Proposals for connection {connection_id}")
+    shown = f" (first {len(rows)} of {total})" if len(rows) < total else f" ({total})"
+    table = Table(title=f"Proposals for connection {connection_id}{shown}")
     for column in (
         "id",
         "offer (provider id)",
@@ -70,7 +80,7 @@ def proposals(
             str(row["rank"]),
             f"{row['service_name']} [dim]#{row['service_id']}[/]{status}",
             f"{row['score']:.2f}",
-            "; ".join(reasons[:3]),
+            "; ".join(reasons[:2]),
         )
     console.print(table)
     console.print(

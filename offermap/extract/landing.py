@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from offermap.store import open_store
 from offermap.store.snapshots import Source, finish_extract, land_rows, start_extract
@@ -28,6 +28,41 @@ class ExtractResult:
     requests: int
 
 
+# Each database step is its own function so that no connection object stays referenced from
+# this frame: a failed run's traceback is kept by the orchestrator, and an open reference to a
+# DuckDB connection there outlives the run.
+def _start(db_path: Path | str, source: Source, connection_id: str, run_id: str) -> None:
+    with open_store(db_path) as con:
+        start_extract(con, connection_id, run_id, source)
+
+
+def _land(
+    db_path: Path | str,
+    source: Source,
+    connection_id: str,
+    run_id: str,
+    extracted_at: datetime,
+    batch: list[dict[str, Any]],
+) -> int:
+    with open_store(db_path) as con:
+        return land_rows(con, source, connection_id, run_id, extracted_at, batch)
+
+
+def _finish(
+    db_path: Path | str,
+    source: Source,
+    run_id: str,
+    status: Literal["landed", "failed"],
+    records: int,
+    requests: int,
+    error: str | None = None,
+) -> None:
+    with open_store(db_path) as con:
+        finish_extract(
+            con, run_id, source, status=status, records=records, requests=requests, error=error
+        )
+
+
 def land_stream(
     db_path: Path | str,
     source: Source,
@@ -43,8 +78,7 @@ def land_stream(
     A failure anywhere marks the source's run failed and drops what it staged, so the
     published snapshot stays the last good one; the error is re-raised.
     """
-    with open_store(db_path) as con:
-        start_extract(con, connection_id, run_id, source)
+    _start(db_path, source, connection_id, run_id)
     extracted_at = datetime.now(UTC)
     landed = 0
     batch: list[dict[str, Any]] = []
@@ -52,28 +86,15 @@ def land_stream(
         for record in records:
             batch.append(record)
             if len(batch) >= batch_size:
-                with open_store(db_path) as con:
-                    landed += land_rows(con, source, connection_id, run_id, extracted_at, batch)
+                landed += _land(db_path, source, connection_id, run_id, extracted_at, batch)
                 batch = []
-        with open_store(db_path) as con:
-            landed += land_rows(con, source, connection_id, run_id, extracted_at, batch)
-            finish_extract(
-                con, run_id, source, status="landed", records=landed, requests=requests_made()
-            )
+        landed += _land(db_path, source, connection_id, run_id, extracted_at, batch)
+        _finish(db_path, source, run_id, "landed", landed, requests_made())
     except BaseException as exc:
         # The client's errors never carry credentials, so the message is safe to keep.
         message = f"{type(exc).__name__}: {exc}"[:_MAX_ERROR_CHARS]
         log.warning("%s extraction of run %s failed: %s", source, run_id, message)
-        with open_store(db_path) as con:
-            finish_extract(
-                con,
-                run_id,
-                source,
-                status="failed",
-                records=landed,
-                requests=requests_made(),
-                error=message,
-            )
+        _finish(db_path, source, run_id, "failed", landed, requests_made(), message)
         raise
     log.info("%s: landed %d records with %d requests", source, landed, requests_made())
     return ExtractResult(source=source, run_id=run_id, records=landed, requests=requests_made())

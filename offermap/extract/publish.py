@@ -55,6 +55,16 @@ def _describe(source: str, report: dict[str, Any]) -> str:
     return f"{source}: " + "; ".join(parts)
 
 
+def _staged_frames(db_path: Path | str, run_id: str) -> dict[str, Any]:
+    with open_store(db_path) as con:
+        return {source: staged_frame(con, source, run_id) for source in INPUT_SUITES}  # type: ignore[arg-type]
+
+
+def _mark_failed(db_path: Path | str, run_id: str, message: str) -> None:
+    with open_store(db_path) as con:
+        mark_failed(con, run_id, message)
+
+
 def validate_inputs(
     db_path: Path | str, connection_id: str, run_id: str
 ) -> dict[str, dict[str, Any]]:
@@ -69,8 +79,7 @@ def validate_inputs(
     """
     from offermap.quality import validate_frame
 
-    with open_store(db_path) as con:
-        frames = {source: staged_frame(con, source, run_id) for source in INPUT_SUITES}  # type: ignore[arg-type]
+    frames = _staged_frames(db_path, run_id)
     reports = {}
     for source, (suite, id_column) in INPUT_SUITES.items():
         reports[source] = validate_frame(suite, frames[source], id_column).to_dict()
@@ -79,8 +88,7 @@ def validate_inputs(
         message = "input validation failed, the snapshot was not replaced: " + " | ".join(
             _describe(source, reports[source]) for source in failed
         )
-        with open_store(db_path) as con:
-            mark_failed(con, run_id, message)
+        _mark_failed(db_path, run_id, message)
         raise InputValidationError(message, reports)
     return reports
 

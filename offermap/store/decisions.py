@@ -48,14 +48,22 @@ def insert_decision(
     return int(row[0][0])
 
 
-def approval_batch(con: duckdb.DuckDBPyConnection, connection_id: str) -> pd.DataFrame:
-    """Facts about every pending approval of the connection, for the rules suite."""
-    return con.execute(sql("decision_batch"), {"connection_id": connection_id}).df()
+def approval_batch(
+    con: duckdb.DuckDBPyConnection, connection_id: str, decision_ids: list[int] | None = None
+) -> pd.DataFrame:
+    """Facts about the connection's pending approvals (all, or these ids) for the rules suite."""
+    return con.execute(
+        sql("decision_batch"), {"connection_id": connection_id, "decision_ids": decision_ids}
+    ).df()
 
 
-def pending_unmaps(con: duckdb.DuckDBPyConnection, connection_id: str) -> list[dict[str, Any]]:
-    """Pending unmap decisions with the mapping each would remove."""
-    return fetch_dicts(con, sql("pending_unmaps"), {"connection_id": connection_id})
+def pending_unmaps(
+    con: duckdb.DuckDBPyConnection, connection_id: str, decision_ids: list[int] | None = None
+) -> list[dict[str, Any]]:
+    """Pending unmap decisions (all, or these ids) with the mapping each would remove."""
+    return fetch_dicts(
+        con, sql("pending_unmaps"), {"connection_id": connection_id, "decision_ids": decision_ids}
+    )
 
 
 def pending_actors(con: duckdb.DuckDBPyConnection, connection_id: str) -> dict[int, str]:

@@ -19,6 +19,17 @@ def _count(db: Path, query: str) -> int:
         return int(con.execute(query).fetchall()[0][0])
 
 
+def _audit(db: Path) -> list[dict[str, Any]]:
+    with open_store(db, read_only=True) as con:
+        return query_audit(con, connection_id="flowtest")
+
+
+def _failed_run_errors(db: Path) -> list[str]:
+    with open_store(db, read_only=True) as con:
+        rows = con.execute("SELECT error FROM extract_runs WHERE status = 'failed'").fetchall()
+    return [row[0] for row in rows]
+
+
 def test_sync_then_apply_maps_approved_proposals_with_audit_rows(
     prefect_harness: None, sandbox: Any, sandbox_env: dict[str, str], tmp_path: Path
 ) -> None:
@@ -47,8 +58,7 @@ def test_sync_then_apply_maps_approved_proposals_with_audit_rows(
     result = state.result()
     assert len(result["applied"]) + len(result["failed"]) == len(approved)
     assert _count(db, "SELECT count(*) FROM offer_mappings") == len(result["applied"])
-    with open_store(db, read_only=True) as con:
-        audit = query_audit(con, connection_id="flowtest")
+    audit = _audit(db)
     assert len(audit) == len(approved)
     assert {row["operation"] for row in audit} == {"Create Connection Offer Mapping"}
 
@@ -74,11 +84,5 @@ def test_a_sync_with_wrong_credentials_fails_and_keeps_the_last_snapshot(
     state = sync(connection_id="flowtest", db_path=str(db), return_state=True)
     assert state.is_failed()
     assert _count(db, "SELECT count(*) FROM at_services") == before
-    with open_store(db, read_only=True) as con:
-        errors = [
-            r[0]
-            for r in con.execute(
-                "SELECT error FROM extract_runs WHERE status = 'failed'"
-            ).fetchall()
-        ]
+    errors = _failed_run_errors(db)
     assert errors and all("wrong-secret-canary" not in (e or "") for e in errors)

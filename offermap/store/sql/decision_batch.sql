@@ -46,4 +46,5 @@ LEFT JOIN offer_mappings AS other_variant
 WHERE d.connection_id = $connection_id
   AND d.state = 'pending'
   AND d.kind = 'approve'
+  AND ($decision_ids IS NULL OR list_contains($decision_ids, d.decision_id))
 ORDER BY d.decision_id;

@@ -13,4 +13,5 @@ LEFT JOIN offer_mappings AS m
 WHERE d.connection_id = $connection_id
   AND d.state = 'pending'
   AND d.kind = 'unmap'
+  AND ($decision_ids IS NULL OR list_contains($decision_ids, d.decision_id))
 ORDER BY d.decision_id;

@@ -1,0 +1,88 @@
+"""`offermap map` and `offermap unmap`: the manual path, through the same decisions and apply."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Annotated
+
+import typer
+
+from offermap import review as review_lib
+from offermap.apply import apply_decisions
+from offermap.cli.common import (
+    ConnectionOption,
+    DbOption,
+    JsonOption,
+    actor,
+    console,
+    errors,
+    print_json,
+    target,
+)
+from offermap.runs import new_run_id
+
+VariantArgument = Annotated[
+    str,
+    typer.Argument(
+        help="The offer variant: OFFER/SEGMENT/TERM/BILLING, where OFFER is the offer id or the "
+        "provider offer id, e.g. CFQ7TTC0LH18:0001/Commercial/OneYear/Monthly"
+    ),
+]
+ActorOption = Annotated[
+    str | None, typer.Option("--actor", help="Who decides [env: OFFERMAP_ACTOR]")
+]
+NoteOption = Annotated[str | None, typer.Option("--note", help="Why; kept with the decision.")]
+
+
+def _run(
+    kind: str,
+    variant: str,
+    service_id: int | None,
+    db: DbOption,
+    connection: ConnectionOption,
+    who: str | None,
+    note: str | None,
+    json: bool,
+) -> None:
+    db_path, connection_id = target(db, connection)
+    key = review_lib.resolve_variant(db_path, connection_id, variant)
+    decision = review_lib.decide_manually(
+        db_path, connection_id, key, service_id=service_id, kind=kind, actor=actor(who), note=note
+    )
+    result = apply_decisions(db_path, connection_id, new_run_id("manual"), decision_ids=[decision])
+    if json:
+        print_json(asdict(result))
+    if result.failed:
+        failed = result.failed[0]
+        if not json:
+            errors.print(f"[bold red]Refused[/] {' / '.join(key)}: {failed['reason']}")
+        raise typer.Exit(1)
+    if not json:
+        verb = "Unmapped" if kind == "unmap" else "Mapped"
+        target_text = "" if kind == "unmap" else f" to service {service_id}"
+        console.print(f"{verb} {' / '.join(key)}{target_text} (decision {decision}).")
+
+
+def map_offer(
+    variant: VariantArgument,
+    service_id: Annotated[int, typer.Argument(help="The Autotask service id.")],
+    db: DbOption = None,
+    connection: ConnectionOption = None,
+    who: ActorOption = None,
+    note: NoteOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Map an offer variant to a service now; the rules are checked and the result audited."""
+    _run("approve", variant, service_id, db, connection, who, note, json)
+
+
+def unmap_offer(
+    variant: VariantArgument,
+    db: DbOption = None,
+    connection: ConnectionOption = None,
+    who: ActorOption = None,
+    note: NoteOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Remove an offer variant's mapping now, with a "Delete Connection Offer Mapping" audit row."""
+    _run("unmap", variant, None, db, connection, who, note, json)
