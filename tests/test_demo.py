@@ -1,4 +1,4 @@
-"""`make demo` runs `offermap demo`: the whole round against the sandbox, then the audit shows it."""
+"""`make demo` runs `offermap demo`: the round against the sandbox, then the audit shows it."""
 
 from __future__ import annotations
 
