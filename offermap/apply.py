@@ -27,6 +27,7 @@ from offermap.store.decisions import (
     resolve_decision,
 )
 from offermap.store.mappings import delete_mapping, insert_mapping
+from offermap.store.snapshots import latest_correlation_id
 
 VariantKey = tuple[str, str, str, str]
 _ALL_RULES = [rule.code for rule in rules.RULES]
@@ -143,8 +144,11 @@ def apply_decisions(
     """
     # Load Great Expectations and the rules suite before taking the write lock: it takes seconds.
     warm_up(["decision_rules"])
-    result = ApplyResult(run_id=run_id, correlation_id=correlation_id or str(uuid.uuid4()))
     with open_store(db_path) as con:
+        # Audit rows carry the correlation id of the CloudCockpit read the decisions were
+        # checked against, so CloudCockpit's audit log joins to ours.
+        correlation_id = correlation_id or latest_correlation_id(con, connection_id)
+        result = ApplyResult(run_id=run_id, correlation_id=correlation_id or str(uuid.uuid4()))
         frame = approval_batch(con, connection_id, decision_ids)
         unmaps = pending_unmaps(con, connection_id, decision_ids)
         if frame.empty and not unmaps:

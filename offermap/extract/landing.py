@@ -31,9 +31,15 @@ class ExtractResult:
 # Each database step is its own function so that no connection object stays referenced from
 # this frame: a failed run's traceback is kept by the orchestrator, and an open reference to a
 # DuckDB connection there outlives the run.
-def _start(db_path: Path | str, source: Source, connection_id: str, run_id: str) -> None:
+def _start(
+    db_path: Path | str,
+    source: Source,
+    connection_id: str,
+    run_id: str,
+    correlation_id: str | None,
+) -> None:
     with open_store(db_path) as con:
-        start_extract(con, connection_id, run_id, source)
+        start_extract(con, connection_id, run_id, source, correlation_id)
 
 
 def _land(
@@ -72,13 +78,14 @@ def land_stream(
     requests_made: Callable[[], int],
     *,
     batch_size: int = 5000,
+    correlation_id: str | None = None,
 ) -> ExtractResult:
     """Stream records into staging, holding the database only while a batch is written.
 
     A failure anywhere marks the source's run failed and drops what it staged, so the
     published snapshot stays the last good one; the error is re-raised.
     """
-    _start(db_path, source, connection_id, run_id)
+    _start(db_path, source, connection_id, run_id, correlation_id)
     extracted_at = datetime.now(UTC)
     landed = 0
     batch: list[dict[str, Any]] = []

@@ -65,4 +65,5 @@ def extract_subscriptions(
             run_id,
             _rows(client, progress),
             lambda: client.requests_made,
+            correlation_id=client.correlation_id,
         )

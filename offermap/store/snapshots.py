@@ -91,14 +91,24 @@ def begin_sync(con: duckdb.DuckDBPyConnection, connection_id: str, run_id: str) 
 
 
 def start_extract(
-    con: duckdb.DuckDBPyConnection, connection_id: str, run_id: str, source: Source
+    con: duckdb.DuckDBPyConnection,
+    connection_id: str,
+    run_id: str,
+    source: Source,
+    correlation_id: str | None = None,
 ) -> None:
     """Mark a source's extraction as running and clear what an earlier attempt of it staged."""
     with transaction(con):
         run_script(
             con,
             "start_extract_run",
-            {"run_id": run_id, "connection_id": connection_id, "source": source, "now": _now()},
+            {
+                "run_id": run_id,
+                "connection_id": connection_id,
+                "source": source,
+                "now": _now(),
+                "correlation_id": correlation_id,
+            },
         )
         run_script(con, f"discard_staged_{source}", {"run_id": run_id})
 
@@ -162,6 +172,12 @@ def finish_extract(
 def staged_frame(con: duckdb.DuckDBPyConnection, source: Source, run_id: str) -> pd.DataFrame:
     """The rows a run staged for a source, as a DataFrame for the input suites."""
     return con.execute(sql(f"staged_{source}"), {"run_id": run_id}).df()
+
+
+def latest_correlation_id(con: duckdb.DuckDBPyConnection, connection_id: str) -> str | None:
+    """The X-Correlation-Id of the CloudCockpit extraction behind the published snapshot."""
+    rows = con.execute(sql("latest_correlation_id"), {"connection_id": connection_id}).fetchall()
+    return str(rows[0][0]) if rows and rows[0][0] else None
 
 
 def run_status(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, dict[str, Any]]:

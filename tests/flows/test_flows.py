@@ -24,6 +24,14 @@ def _audit(db: Path) -> list[dict[str, Any]]:
         return query_audit(con, connection_id="flowtest")
 
 
+def _correlation_ids(db: Path) -> set[str]:
+    with open_store(db, read_only=True) as con:
+        rows = con.execute(
+            "SELECT correlation_id FROM extract_runs WHERE source = 'cloudcockpit'"
+        ).fetchall()
+    return {row[0] for row in rows}
+
+
 def _failed_run_errors(db: Path) -> list[str]:
     with open_store(db, read_only=True) as con:
         rows = con.execute("SELECT error FROM extract_runs WHERE status = 'failed'").fetchall()
@@ -61,6 +69,9 @@ def test_sync_then_apply_maps_approved_proposals_with_audit_rows(
     audit = _audit(db)
     assert len(audit) == len(approved)
     assert {row["operation"] for row in audit} == {"Create Connection Offer Mapping"}
+    # Audit rows carry the X-Correlation-Id of the CloudCockpit read they were checked against.
+    sent = _correlation_ids(db)
+    assert len(sent) == 1 and {row["correlation_id"] for row in audit} == sent
 
     again = apply(connection_id="flowtest", db_path=str(db), return_state=True)
     assert again.is_completed()
