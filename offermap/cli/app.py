@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from offermap.cli import audit, manual, pipeline, review, sandbox
+from offermap.cli import audit, bench, manual, pipeline, review, sandbox
 from offermap.cli.common import errors
 
 app = typer.Typer(
@@ -32,6 +32,7 @@ app.command("map")(manual.map_offer)
 app.command("unmap")(manual.unmap_offer)
 app.command("audit")(audit.audit)
 app.command("demo")(pipeline.demo)
+app.command("bench")(bench.bench)
 
 
 def _known_errors() -> tuple[type[BaseException], ...]:

@@ -1,0 +1,53 @@
+"""`offermap bench`: run benchmarks, print their figures as tables and write them as JSON."""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from offermap.bench import BENCHMARKS
+from offermap.bench.report import BenchReport
+from offermap.cli.common import console, errors
+
+DEFAULT_OUT = Path(".offermap/bench")
+
+
+def _show(report: BenchReport) -> None:
+    table = Table(title=report.title)
+    columns = list(dict.fromkeys(key for row in report.rows for key in row))
+    for column in columns:
+        table.add_column(column, overflow="fold")
+    for row in report.rows:
+        table.add_row(*(str(row.get(column, "")) for column in columns))
+    console.print(table)
+    for note in report.notes:
+        console.print(f"  {note}")
+    machine = report.machine
+    console.print(
+        f"  [dim]machine: {machine.get('cpus')} CPUs, {machine.get('memory_gib')} GiB, "
+        f"Python {machine.get('python')}, {machine.get('platform')}[/]"
+    )
+
+
+def bench(
+    name: Annotated[str, typer.Argument(help=f"One of: all, {', '.join(BENCHMARKS)}")] = "all",
+    quick: Annotated[
+        bool, typer.Option("--quick", help="A small variant that checks the benchmark runs.")
+    ] = False,
+    out: Annotated[Path, typer.Option("--out", help="Folder for the JSON reports.")] = DEFAULT_OUT,
+) -> None:
+    """Run a benchmark (or all of them), print its figures and write `<out>/<name>.json`."""
+    names = list(BENCHMARKS) if name == "all" else [name]
+    unknown = [n for n in names if n not in BENCHMARKS]
+    if unknown:
+        errors.print(f"unknown benchmark {unknown[0]!r}: use one of all, {', '.join(BENCHMARKS)}")
+        raise typer.Exit(2)
+    for bench_name in names:
+        module = importlib.import_module(BENCHMARKS[bench_name])
+        report: BenchReport = module.run(quick=quick)
+        _show(report)
+        console.print(f"  [dim]written to {report.write_json(out)}[/]")
