@@ -10,7 +10,7 @@ from typing import Any
 from offermap import rules
 from offermap.store import open_store, transaction
 from offermap.store.acquired import acquired_offers
-from offermap.store.decisions import insert_decision
+from offermap.store.decisions import DecisionKind, insert_decision
 from offermap.store.proposals import open_proposals, proposals_by_id
 
 VariantKey = tuple[str, str, str, str]
@@ -67,6 +67,32 @@ def _selected(
     ]
 
 
+def _record(
+    con: Any,
+    connection_id: str,
+    chosen: list[dict[str, Any]],
+    kind: DecisionKind,
+    actor: str,
+    note: str | None,
+) -> list[int]:
+    """Record one decision per chosen proposal, all in one transaction; return their ids."""
+    with transaction(con):
+        return [
+            insert_decision(
+                con,
+                connection_id=connection_id,
+                variant=_variant(row),
+                service_id=int(row["service_id"]),
+                kind=kind,
+                source="proposal",
+                actor=actor,
+                proposal_id=int(row["proposal_id"]),
+                note=note,
+            )
+            for row in chosen
+        ]
+
+
 def approve(
     db_path: Path | str,
     connection_id: str,
@@ -93,21 +119,7 @@ def approve(
                 "choose one service per offer variant: several proposals were approved for "
                 + "; ".join(" / ".join(v) for v in sorted(twice))
             )
-        with transaction(con):
-            return [
-                insert_decision(
-                    con,
-                    connection_id=connection_id,
-                    variant=_variant(row),
-                    service_id=int(row["service_id"]),
-                    kind="approve",
-                    source="proposal",
-                    actor=actor,
-                    proposal_id=int(row["proposal_id"]),
-                    note=note,
-                )
-                for row in chosen
-            ]
+        return _record(con, connection_id, chosen, "approve", actor, note)
 
 
 def reject(
@@ -127,21 +139,7 @@ def reject(
         raise ReviewError("say which proposals to reject: give their ids")
     with open_store(db_path) as con:
         chosen = _selected(con, connection_id, proposal_ids, None)
-        with transaction(con):
-            return [
-                insert_decision(
-                    con,
-                    connection_id=connection_id,
-                    variant=_variant(row),
-                    service_id=int(row["service_id"]),
-                    kind="reject",
-                    source="proposal",
-                    actor=actor,
-                    proposal_id=int(row["proposal_id"]),
-                    note=note,
-                )
-                for row in chosen
-            ]
+        return _record(con, connection_id, chosen, "reject", actor, note)
 
 
 def decide_manually(
