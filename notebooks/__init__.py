@@ -1,0 +1,1 @@
+"""The analyst notebooks, kept as jupytext percent-format `.py` files, and their runner."""
