@@ -9,7 +9,7 @@ from typing import Any
 
 import duckdb
 
-from offermap.store.db import fetch_dicts, sql
+from offermap.store.db import fetch_dicts, registered, sql
 
 
 @dataclass(frozen=True)
@@ -32,11 +32,61 @@ class AuditEntry:
     correlation_id: str | None = None
 
 
-def append_audit(con: duckdb.DuckDBPyConnection, entry: AuditEntry) -> None:
-    """Append one row to the audit log (the only way offermap writes to it)."""
-    params = {name: getattr(entry, name) for name in AuditEntry.__dataclass_fields__}
+_FIELDS: tuple[str, ...] = tuple(AuditEntry.__dataclass_fields__)
+
+
+def _params(entry: AuditEntry) -> dict[str, Any]:
+    params = {name: getattr(entry, name) for name in _FIELDS}
     params["details"] = json.dumps(entry.details, sort_keys=True, default=str)
-    con.execute(sql("insert_audit"), params)
+    return params
+
+
+@dataclass
+class AuditBatch:
+    """Audit rows gathered inside one transaction and appended together by `write`.
+
+    Apply writes one row per decision; appending tens of thousands of them one statement at
+    a time would take minutes, so they are collected here and inserted in one statement.
+    """
+
+    rows: list[dict[str, Any]] = field(default_factory=list)
+
+    def add(self, entry: AuditEntry) -> None:
+        """Queue one entry; nothing is written until `write`."""
+        self.rows.append(_params(entry))
+
+    def write(self, con: duckdb.DuckDBPyConnection) -> int:
+        """Append every queued row, in the order queued, and empty the batch; return how many.
+
+        Audit ids are handed out in queue order, so "newest first" lists them as they happened.
+        """
+        if not self.rows:
+            return 0
+        import pandas as pd  # here, not at import: reading the audit log needs no pandas
+
+        reserved = con.execute(sql("audit_ids"), {"count": len(self.rows)}).fetchall()
+        frame = pd.DataFrame.from_records(self.rows, columns=list(_FIELDS))
+        frame.insert(0, "audit_id", sorted(int(row[0]) for row in reserved))
+        # Nullable integers: a column of ints and Nones would otherwise be a float or object.
+        for column in ("service_id", "decision_id"):
+            frame[column] = frame[column].astype("Int64")
+        with registered(con, "audit_batch", frame):
+            con.execute(sql("insert_audit_batch"))
+        written = len(self.rows)
+        self.rows = []
+        return written
+
+
+def append_audit(target: duckdb.DuckDBPyConnection | AuditBatch, entry: AuditEntry) -> None:
+    """Append one row to the audit log (the only way offermap writes to it).
+
+    Given an `AuditBatch` instead of a connection, the row is queued there and written with
+    the rest of the batch, in the same transaction.
+    """
+    if isinstance(target, AuditBatch):
+        target.add(entry)
+        return
+    target.execute(sql("insert_audit"), _params(entry))
 
 
 def query_audit(

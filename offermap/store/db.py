@@ -9,11 +9,14 @@ from contextlib import contextmanager
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
 from offermap.store.migrations import migrate
+
+if TYPE_CHECKING:  # pandas costs a noticeable import time; only callers that have a frame need it
+    import pandas as pd
 
 # How long a writer waits for another process's write lock before giving up. DuckDB fails
 # at once when the file is locked; waiting a little turns two overlapping runs into a queue.
@@ -123,6 +126,22 @@ def run_script(
         if missing:
             raise KeyError(f"{name}.sql needs parameters {sorted(missing)}")
         con.execute(statement, {key: params[key] for key in wanted})
+
+
+@contextmanager
+def registered(
+    con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Make `frame` readable as the view `name` for the block, for set-based SQL files.
+
+    One INSERT or UPDATE over a registered frame replaces thousands of single-row statements,
+    each of which costs DuckDB a fraction of a millisecond however small it is.
+    """
+    con.register(name, frame)
+    try:
+        yield con
+    finally:
+        con.unregister(name)
 
 
 def fetch_dicts(

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 import duckdb
 
-from offermap.store.db import fetch_dicts, sql
+from offermap.store.db import fetch_dicts, registered, sql
 
 
 def insert_mapping(
@@ -38,6 +39,38 @@ def insert_mapping(
             "now": now,
         },
     )
+
+
+MAPPING_COLUMNS: tuple[str, ...] = (
+    "connection_id",
+    "offer_id",
+    "segment",
+    "term",
+    "billing_frequency",
+    "service_id",
+    "decision_id",
+    "mapped_by",
+    "mapped_at",
+    "run_id",
+)
+
+
+def insert_mappings(con: duckdb.DuckDBPyConnection, rows: Sequence[dict[str, Any]]) -> int:
+    """Store many mappings in one statement; return how many.
+
+    Each row has the keys of `MAPPING_COLUMNS`. The schema refuses the whole statement when
+    one row would be a second mapping of a variant (R4) or of a service (R3).
+    """
+    if not rows:
+        return 0
+    import pandas as pd  # here, not at import: listing mappings needs no pandas
+
+    frame = pd.DataFrame.from_records(
+        [[row[c] for c in MAPPING_COLUMNS] for row in rows], columns=list(MAPPING_COLUMNS)
+    )
+    with registered(con, "mapping_batch", frame):
+        con.execute(sql("insert_mappings_batch"))
+    return len(frame)
 
 
 def delete_mapping(

@@ -1,0 +1,139 @@
+"""The pipeline benchmarks run in their quick variants and report consistent figures."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from offermap.bench import apply as apply_bench
+from offermap.bench import cloudcockpit as cloudcockpit_bench
+from offermap.bench import demo as demo_bench
+from offermap.bench import e2e as e2e_bench
+from offermap.bench.common import count_requests, minimum_pages
+from offermap.bench.report import BenchReport
+
+
+def _round_trip(report: BenchReport, folder: Path) -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads(report.write_json(folder).read_text())
+    assert loaded["name"] == report.name
+    assert loaded["machine"]["cpus"] >= 1
+    return loaded
+
+
+def test_minimum_pages_is_the_ceiling_and_an_empty_list_still_costs_a_page() -> None:
+    assert minimum_pages(50_000, 1000) == 50
+    assert minimum_pages(50_001, 1000) == 51
+    assert minimum_pages(0, 500) == 1
+
+
+def test_request_counts_split_pages_from_fixed_calls() -> None:
+    stats = {
+        "autotask": {
+            "requests": {
+                "POST Services/query": 1,
+                "POST Services/query/next": 9,
+                "POST Services/query/count": 1,
+                "GET Services/entityInformation/fields": 1,
+            }
+        }
+    }
+    count = count_requests(stats, "autotask", records=5000, page_size=500)
+    assert (count.pages, count.minimum_pages, count.extra_pages, count.total) == (10, 10, 0, 12)
+    assert count.fixed == {
+        "POST Services/query/count": 1,
+        "GET Services/entityInformation/fields": 1,
+    }
+
+
+def test_demo_stages_cut_at_markers_and_a_missing_marker_merges_into_the_next() -> None:
+    lines = [
+        demo_bench.TimedLine(1.0, "──── offermap demo ────"),
+        demo_bench.TimedLine(2.0, "──── 1. sync: read both APIs ────"),
+        # No Prefect log line: Prefect start-up is counted with the sync flow.
+        demo_bench.TimedLine(9.0, "──── 2. review: an analyst approves ────"),
+        demo_bench.TimedLine(10.5, "──── 3. apply: check the rules ────"),
+        demo_bench.TimedLine(12.0, "──── summary ────"),
+        demo_bench.TimedLine(13.0, ""),
+    ]
+    stages, missing = demo_bench.split_stages(lines)
+    assert missing == ["Prefect start-up"]
+    assert dict(stages) == {
+        "python and CLI start-up": 1.0,
+        "sandbox start": 1.0,
+        "Prefect start-up + sync flow": 7.0,
+        "review (CLI commands)": 1.5,
+        "apply flow": 1.5,
+        demo_bench.LAST_STAGE: 1.0,
+    }
+
+
+def test_e2e_quick_reads_each_api_at_the_minimum_and_times_every_stage(tmp_path: Path) -> None:
+    report = e2e_bench.run(quick=True)
+    figures = _round_trip(report, tmp_path)["figures"]
+
+    for api in ("autotask", "cloudcockpit"):
+        requests = figures["requests"][api]
+        assert requests["pages"] == requests["minimum_pages"]
+        assert requests["requests"] == requests["pages"] + sum(requests["fixed"].values())
+    assert figures["requests"]["cloudcockpit"]["fixed"] == {"POST token": 1}
+    stages = figures["stages"]
+    for stage in ("extract", "validate", "publish + derive", "propose", "apply"):
+        assert stages[stage]["seconds"] > 0
+        assert stages[stage]["peak_rss_mib"] > 0
+    local = sum(stages[name]["seconds"] for name in e2e_bench.LOCAL_STAGES)
+    assert figures["local_seconds"] == pytest.approx(local, abs=0.01)
+    assert figures["approved"] == figures["applied"] + figures["refused"]
+    assert figures["approved"] > 0
+
+
+def test_apply_quick_resolves_every_decision_once_at_each_size(tmp_path: Path) -> None:
+    report = apply_bench.run(quick=True)
+    figures = _round_trip(report, tmp_path)["figures"]
+
+    assert [row["decisions"] for row in report.rows] == list(apply_bench.QUICK_SIZES)
+    for size in apply_bench.QUICK_SIZES:
+        outcome = figures["outcomes"][str(size)]
+        assert outcome["decisions"] == size
+        assert outcome["refused"] == apply_bench.expected_refusals(size)
+        assert outcome["applied"] + outcome["refused"] == size
+        assert outcome["second_run_decisions"] == 0
+
+
+@pytest.mark.flow
+def test_cloudcockpit_quick_extracts_at_the_minimum_and_the_sync_flow_completes(
+    prefect_harness: None, tmp_path: Path
+) -> None:
+    report = cloudcockpit_bench.run(quick=True)
+    figures = _round_trip(report, tmp_path)["figures"]
+
+    extractions = figures["extractions"]
+    assert len(extractions) == len(cloudcockpit_bench.PAGE_SIZES) + 2
+    for extraction in extractions:
+        # Every subscription of the tenant was read, each once.
+        assert extraction["read"] == extraction["records"] > 0
+        assert extraction["pages"] == extraction["minimum_pages"]
+        assert extraction["fixed"] == {"POST token": 1}
+        # The client counts API requests only; the emulator also saw the token request.
+        assert extraction["client_api_requests"] == extraction["pages"]
+    sync = figures["sync"]
+    assert sync["extract"]["cloudcockpit"]["records"] == extractions[0]["records"]
+    assert sum(sync["variants_by_status"].values()) > 0
+    assert (
+        sync["requests"]["cloudcockpit"]["pages"]
+        == sync["requests"]["cloudcockpit"]["minimum_pages"]
+    )
+
+
+@pytest.mark.flow
+def test_demo_bench_times_a_cold_demo_with_every_stage_marker_seen(tmp_path: Path) -> None:
+    report = demo_bench.run(quick=True)
+    figures = _round_trip(report, tmp_path)["figures"]
+
+    assert figures["missing_markers"] == []
+    names = [name for name, _ in demo_bench.STAGE_MARKERS] + [demo_bench.LAST_STAGE]
+    assert list(figures["stages"]) == names
+    assert all(seconds >= 0 for seconds in figures["stages"].values())
+    assert sum(figures["stages"].values()) == pytest.approx(figures["total_seconds"], abs=0.01)
