@@ -12,21 +12,21 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pandas as pd
 
 from offermap import rules
 from offermap.quality import warm_up
 from offermap.store import open_store, transaction
-from offermap.store.audit import AuditEntry, append_audit
+from offermap.store.audit import AuditBatch, AuditEntry, append_audit
 from offermap.store.decisions import (
     approval_batch,
     pending_actors,
     pending_unmaps,
-    resolve_decision,
+    resolve_decisions,
 )
-from offermap.store.mappings import delete_mapping, insert_mapping
+from offermap.store.mappings import delete_mapping, insert_mappings
 from offermap.store.snapshots import latest_correlation_id
 
 VariantKey = tuple[str, str, str, str]
@@ -48,6 +48,23 @@ class ApplyResult:
     def decisions(self) -> int:
         """How many decisions this run resolved."""
         return len(self.applied) + len(self.unchanged) + len(self.failed) + len(self.unmapped)
+
+
+@dataclass
+class _Writes:
+    """What one apply run writes, gathered in decision order and then written set-based.
+
+    One statement per table instead of three per decision: at 50,000 decisions the
+    single-row statements alone took minutes. Everything still happens in one transaction.
+    """
+
+    audit: AuditBatch = field(default_factory=AuditBatch)
+    mappings: list[dict[str, Any]] = field(default_factory=list)
+    states: dict[int, Literal["applied", "failed"]] = field(default_factory=dict)
+    # Each variant's mapping as this batch leaves it so far (None: unmapped in this batch), so
+    # that a second unmap of the same variant, or an unmap of a pair mapped earlier in the
+    # batch, sees what the batch did before it.
+    current: dict[VariantKey, int | None] = field(default_factory=dict)
 
 
 def _variant(row: Any) -> VariantKey:
@@ -157,16 +174,21 @@ def apply_decisions(
         claims, verdicts = _checked(frame) if not frame.empty else (frame, {})
         now = datetime.now(UTC)
         with transaction(con):
+            writes = _Writes()
             for record in claims.to_dict("records"):
                 row = {str(k): v for k, v in record.items()}
-                _apply_approval(con, connection_id, run_id, row, verdicts, actors, now, result)
+                _apply_approval(writes, connection_id, run_id, row, verdicts, actors, now, result)
+            # Mappings are stored before unmaps delete theirs, as they were decided in order.
+            insert_mappings(con, writes.mappings)
             for unmap in unmaps:
-                _apply_unmap(con, connection_id, run_id, unmap, now, result)
+                _apply_unmap(con, writes, connection_id, run_id, unmap, now, result)
+            writes.audit.write(con)
+            resolve_decisions(con, writes.states, run_id, now)
     return result
 
 
 def _audit(
-    con: Any,
+    batch: AuditBatch,
     connection_id: str,
     run_id: str,
     row: dict[str, Any],
@@ -179,7 +201,7 @@ def _audit(
     correlation_id: str,
 ) -> None:
     append_audit(
-        con,
+        batch,
         AuditEntry(
             occurred_at=now,
             connection_id=connection_id,
@@ -200,7 +222,7 @@ def _audit(
 
 
 def _apply_approval(
-    con: Any,
+    writes: _Writes,
     connection_id: str,
     run_id: str,
     row: dict[str, Any],
@@ -217,7 +239,7 @@ def _apply_approval(
     if failures:
         details = _details(row, failures, {})
         _audit(
-            con,
+            writes.audit,
             connection_id,
             run_id,
             row,
@@ -229,24 +251,30 @@ def _apply_approval(
             now,
             result.correlation_id,
         )
-        resolve_decision(con, decision_id, "failed", run_id, now)
+        writes.states[decision_id] = "failed"
         result.failed.append({**summary, "rule": details["rule"], "reason": details["reason"]})
         return
     unchanged = bool(row["already_mapped_identically"]) or bool(row["repeats_earlier_decision"])
     if not unchanged:
-        insert_mapping(
-            con,
-            connection_id=connection_id,
-            variant=_variant(row),
-            service_id=service_id,
-            decision_id=decision_id,
-            mapped_by=actor,
-            run_id=run_id,
-            now=now,
+        offer_id, segment, term, billing_frequency = _variant(row)
+        writes.current[_variant(row)] = service_id
+        writes.mappings.append(
+            {
+                "connection_id": connection_id,
+                "offer_id": offer_id,
+                "segment": segment,
+                "term": term,
+                "billing_frequency": billing_frequency,
+                "service_id": service_id,
+                "decision_id": decision_id,
+                "mapped_by": actor,
+                "mapped_at": now,
+                "run_id": run_id,
+            }
         )
     note = {"note": "already mapped to this service; nothing changed"} if unchanged else {}
     _audit(
-        con,
+        writes.audit,
         connection_id,
         run_id,
         row,
@@ -258,12 +286,13 @@ def _apply_approval(
         now,
         result.correlation_id,
     )
-    resolve_decision(con, decision_id, "applied", run_id, now)
+    writes.states[decision_id] = "applied"
     (result.unchanged if unchanged else result.applied).append(summary)
 
 
 def _apply_unmap(
     con: Any,
+    writes: _Writes,
     connection_id: str,
     run_id: str,
     row: dict[str, Any],
@@ -271,9 +300,10 @@ def _apply_unmap(
     result: ApplyResult,
 ) -> None:
     decision_id = int(row["decision_id"])
-    mapped = row["mapped_service_id"]
+    variant = _variant(row)
+    mapped = writes.current.get(variant, row["mapped_service_id"])
     requested = row["requested_service_id"]
-    summary = {"decision_id": decision_id, "variant": _variant(row), "service_id": mapped}
+    summary = {"decision_id": decision_id, "variant": variant, "service_id": mapped}
     if mapped is None or (requested is not None and int(requested) != int(mapped)):
         reason = (
             "the offer variant is not mapped"
@@ -281,7 +311,7 @@ def _apply_unmap(
             else f"the offer variant is mapped to service {mapped}, not {requested}"
         )
         _audit(
-            con,
+            writes.audit,
             connection_id,
             run_id,
             row,
@@ -293,12 +323,13 @@ def _apply_unmap(
             now,
             result.correlation_id,
         )
-        resolve_decision(con, decision_id, "failed", run_id, now)
+        writes.states[decision_id] = "failed"
         result.failed.append({**summary, "rule": None, "reason": reason})
         return
-    delete_mapping(con, connection_id=connection_id, variant=_variant(row))
+    delete_mapping(con, connection_id=connection_id, variant=variant)
+    writes.current[variant] = None
     _audit(
-        con,
+        writes.audit,
         connection_id,
         run_id,
         row,
@@ -310,5 +341,5 @@ def _apply_unmap(
         now,
         result.correlation_id,
     )
-    resolve_decision(con, decision_id, "applied", run_id, now)
+    writes.states[decision_id] = "applied"
     result.unmapped.append(summary)

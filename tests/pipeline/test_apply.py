@@ -224,3 +224,23 @@ def test_decisions_of_one_connection_never_map_anything_in_another(db: Path) -> 
     result = apply_decisions(db, "other", "apply-1")
     assert result.failed and result.failed[0]["rule"] in {"R1", "R9"}
     assert _mappings(db) == {}
+
+
+def test_a_second_unmap_of_the_same_variant_in_one_batch_is_refused(db: Path) -> None:
+    _decide(db, BP_MONTHLY, 1)
+    apply_decisions(db, C, "apply-1")
+    first = decide_manually(db, C, BP_MONTHLY, service_id=None, kind="unmap", actor="tester")
+    second = decide_manually(db, C, BP_MONTHLY, service_id=None, kind="unmap", actor="tester")
+    result = apply_decisions(db, C, "apply-2")
+    assert [d["decision_id"] for d in result.unmapped] == [first]
+    audit = _audit_by_decision(db)
+    assert audit[second]["status"] == "Failed"
+    assert audit[second]["details"]["reason"] == "the offer variant is not mapped"
+
+
+def test_an_unmap_after_an_approval_in_the_same_batch_removes_that_mapping(db: Path) -> None:
+    _decide(db, BP_MONTHLY, 1)
+    unmap = decide_manually(db, C, BP_MONTHLY, service_id=None, kind="unmap", actor="tester")
+    result = apply_decisions(db, C, "apply-1")
+    assert [d["decision_id"] for d in result.unmapped] == [unmap]
+    assert _mappings(db) == {}
