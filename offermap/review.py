@@ -10,7 +10,7 @@ from typing import Any
 from offermap import rules
 from offermap.store import open_store, transaction
 from offermap.store.acquired import acquired_offers
-from offermap.store.decisions import DecisionKind, insert_decision
+from offermap.store.decisions import DecisionKind, insert_decision, insert_decisions
 from offermap.store.proposals import open_proposals, proposals_by_id
 
 VariantKey = tuple[str, str, str, str]
@@ -77,20 +77,15 @@ def _record(
 ) -> list[int]:
     """Record one decision per chosen proposal, all in one transaction; return their ids."""
     with transaction(con):
-        return [
-            insert_decision(
-                con,
-                connection_id=connection_id,
-                variant=_variant(row),
-                service_id=int(row["service_id"]),
-                kind=kind,
-                source="proposal",
-                actor=actor,
-                proposal_id=int(row["proposal_id"]),
-                note=note,
-            )
-            for row in chosen
-        ]
+        return insert_decisions(
+            con,
+            connection_id=connection_id,
+            rows=chosen,
+            kind=kind,
+            source="proposal",
+            actor=actor,
+            note=note,
+        )
 
 
 def approve(

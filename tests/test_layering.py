@@ -11,8 +11,8 @@ import pytest
 import offermap
 from offermap.settings import SettingsError, load_autotask_settings, load_cloudcockpit_settings
 
-# The command line and the demo start flows, so they are the library's only doors to Prefect.
-_ENTRY_POINTS = {"offermap.cli", "offermap.demo", "offermap.__main__"}
+# The command line, the demo and the benchmarks start flows: the only doors to Prefect.
+_ENTRY_POINTS = {"offermap.cli", "offermap.demo", "offermap.__main__", "offermap.bench"}
 
 
 def _library_modules() -> list[str]:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, Literal
 
 import duckdb
 import pandas as pd
 
-from offermap.store.db import fetch_dicts, sql
+from offermap.store.db import fetch_dicts, registered, sql
 
 DecisionKind = Literal["approve", "reject", "unmap"]
 
@@ -48,6 +49,53 @@ def insert_decision(
     return int(row[0][0])
 
 
+def insert_decisions(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    connection_id: str,
+    rows: list[dict[str, Any]],
+    kind: DecisionKind,
+    source: Literal["proposal", "manual"],
+    actor: str,
+    note: str | None = None,
+) -> list[int]:
+    """Record many decisions in one statement; return their ids in the order of `rows`.
+
+    Each row has offer_id, segment, term, billing_frequency, service_id and proposal_id.
+    Approving thousands of proposals one statement at a time took over a minute.
+    """
+    if not rows:
+        return []
+    reserved = con.execute(sql("decision_ids"), {"count": len(rows)}).fetchall()
+    ids = sorted(int(row[0]) for row in reserved)
+    frame = pd.DataFrame.from_records(
+        [
+            {
+                "decision_id": decision_id,
+                "connection_id": connection_id,
+                "offer_id": row["offer_id"],
+                "segment": row["segment"],
+                "term": row["term"],
+                "billing_frequency": row["billing_frequency"],
+                "service_id": row["service_id"],
+                "kind": kind,
+                "source": source,
+                "proposal_id": row.get("proposal_id"),
+                "actor": actor,
+                "note": note,
+                "decided_at": datetime.now(UTC),
+                "state": "recorded" if kind == "reject" else "pending",
+            }
+            for decision_id, row in zip(ids, rows, strict=True)
+        ]
+    )
+    for column in ("service_id", "proposal_id"):
+        frame[column] = frame[column].astype("Int64")
+    with registered(con, "decision_batch", frame):
+        con.execute(sql("insert_decisions_batch"))
+    return ids
+
+
 def approval_batch(
     con: duckdb.DuckDBPyConnection, connection_id: str, decision_ids: list[int] | None = None
 ) -> pd.DataFrame:
@@ -84,3 +132,19 @@ def resolve_decision(
         sql("resolve_decision"),
         {"decision_id": decision_id, "state": state, "run_id": run_id, "now": now},
     )
+
+
+def resolve_decisions(
+    con: duckdb.DuckDBPyConnection,
+    states: Mapping[int, Literal["applied", "failed"]],
+    run_id: str,
+    now: datetime,
+) -> None:
+    """Move many pending decisions (id -> new state) on in one statement, like resolve_decision."""
+    if not states:
+        return
+    frame = pd.DataFrame({"decision_id": list(states), "state": list(states.values())}).astype(
+        {"decision_id": "int64"}
+    )
+    with registered(con, "resolution_batch", frame):
+        con.execute(sql("resolve_decisions_batch"), {"run_id": run_id, "now": now})
