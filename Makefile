@@ -47,3 +47,9 @@ bench: install
 
 clean:
 	rm -rf $(VENV) .offermap .pytest_cache .mypy_cache .ruff_cache
+
+# The Prefect UI with offermap's deployments and a worker; SANDBOX=1 runs them on the emulators.
+UI_PORT ?= 4200
+.PHONY: ui
+ui: install
+	$(BIN)/python -m scripts.local_prefect --port $(UI_PORT) $(if $(SANDBOX),--sandbox)

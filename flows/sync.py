@@ -6,10 +6,12 @@ from typing import Any
 
 from prefect import flow
 from prefect.futures import wait
+from prefect.runtime import flow_run
 
 from offermap.runs import new_run_id
-from tasks.artifacts import sync_summary_artifact
-from tasks.context import resolve_target
+from tasks.artifacts import proposals_artifact, sync_counts_artifact
+from tasks.context import failure_text, resolve_target
+from tasks.limits import writer_slot
 from tasks.sync import (
     derive_acquired_task,
     extract_services_task,
@@ -21,32 +23,57 @@ from tasks.sync import (
 )
 
 
-@flow(name="sync")
-def sync(connection_id: str | None = None, db_path: str | None = None) -> dict[str, Any]:
+def _run_name() -> str:
+    connection_id, _ = resolve_target(flow_run.parameters.get("connection_id"), "-")
+    return f"sync-{connection_id}"
+
+
+@flow(name="sync", flow_run_name=_run_name)
+def sync(
+    connection_id: str | None = None,
+    db_path: str | None = None,
+    autotask_database: str | None = None,
+) -> dict[str, Any]:
     """Bring a connection's snapshots up to date and propose mappings for unmapped offers.
+
+    Holds the connection's writer slot for the whole run and publishes artifacts: counts per
+    stage, the input suites' results and the proposals awaiting review.
 
     Args:
         connection_id: the connection's slug (default: OFFERMAP_CONNECTION).
         db_path: the DuckDB file (default: OFFERMAP_DB).
+        autotask_database: names the Autotask database whose request rate limit this run
+            shares; connections of one Autotask instance give the same name (default: the
+            connection id).
     """
     connection_id, db_path = resolve_target(connection_id, db_path)
     run_id = new_run_id("sync")
-    start_sync_task(db_path, connection_id, run_id)
-    services = extract_services_task.submit(db_path, connection_id, run_id)
-    subscriptions = extract_subscriptions_task.submit(db_path, connection_id, run_id)
-    wait([services, subscriptions])
-    extract = {"autotask": services.result(), "cloudcockpit": subscriptions.result()}
-    validate_inputs_task(db_path, connection_id, run_id)
-    publish_snapshots_task(db_path, connection_id, run_id)
-    variants = derive_acquired_task(db_path, connection_id, run_id)
-    proposals = propose_task(db_path, connection_id, run_id)
-    summary = {
-        "run_id": run_id,
-        "connection_id": connection_id,
-        "db_path": db_path,
-        "extract": extract,
-        "variants": variants,
-        "proposals": proposals,
-    }
-    sync_summary_artifact(connection_id, summary)
+    summary: dict[str, Any] = {"run_id": run_id, "connection_id": connection_id, "db_path": db_path}
+    with writer_slot(connection_id):
+        step = "start"
+        try:
+            start_sync_task(db_path, connection_id, run_id)
+            step = "extract"
+            services = extract_services_task.submit(
+                db_path, connection_id, run_id, autotask_database or connection_id
+            )
+            subscriptions = extract_subscriptions_task.submit(db_path, connection_id, run_id)
+            wait([services, subscriptions])
+            summary["extract"] = {
+                "autotask": services.result(),
+                "cloudcockpit": subscriptions.result(),
+            }
+            step = "validate"
+            summary["validation"] = validate_inputs_task(db_path, connection_id, run_id)
+            step = "publish"
+            publish_snapshots_task(db_path, connection_id, run_id)
+            step = "derive"
+            summary["variants"] = derive_acquired_task(db_path, connection_id, run_id)
+            step = "propose"
+            summary["proposals"] = propose_task(db_path, connection_id, run_id)
+            summary["awaiting_review"] = proposals_artifact(db_path, connection_id, run_id)
+        except Exception as exc:
+            sync_counts_artifact(connection_id, summary, failed_stage=step, error=failure_text(exc))
+            raise
+    sync_counts_artifact(connection_id, summary)
     return summary

@@ -1,11 +1,41 @@
-"""Reading the connection's Autotask service snapshot."""
+"""Reading the connection's Autotask service snapshot, and searching it for one offer variant."""
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from offermap import rules
+from offermap.acquired import find_acquired, with_handles
+from offermap.matching import MatchConfig, ServiceRecord, Variant, VariantResult, match
 from offermap.store import fetch_dicts, open_store, sql
+from offermap.store.acquired import acquired_offers
+from offermap.store.proposals import matcher_inputs
+
+VariantKey = tuple[str, str, str, str]
+
+
+class ServiceSearchError(ValueError):
+    """Services cannot be searched for this offer variant; the message says why."""
+
+
+@dataclass(frozen=True)
+class ServiceSearch:
+    """What `search_services` found for one offer variant.
+
+    Attributes:
+        variant: the acquired variant (with its handle, status and mapped service).
+        period_label: the Autotask period its billing needs (R5).
+        services: active services with that period whose name begins with the words, each
+            with `would_break` (rule codes a mapping would be refused under: R3, R6) and
+            `mapped_to` (the handle of the variant it is mapped to, if any).
+    """
+
+    variant: dict[str, Any]
+    period_label: str
+    services: list[dict[str, Any]] = field(default_factory=list)
 
 
 def list_services(
@@ -16,3 +46,106 @@ def list_services(
         return fetch_dicts(
             con, sql("list_services"), {"connection_id": connection_id, "active_only": active_only}
         )
+
+
+def _mappable_variant(db_path: Path | str, connection_id: str, key: VariantKey) -> dict[str, Any]:
+    variant = find_acquired(db_path, connection_id, key)
+    if variant is None:
+        raise ServiceSearchError(
+            f"{' / '.join(key)} is not an acquired offer variant of connection "
+            f"{connection_id!r} (R9): list them with `offermap offers --show-mapped`"
+        )
+    if variant["mapping_status"] in ("not_required", "unsupported"):
+        raise ServiceSearchError(
+            f"{variant['handle']} cannot be mapped ({variant['mapping_status']}): "
+            f"{variant['support_rule']}: {variant['support_reason']}"
+        )
+    return variant
+
+
+def _prefix(words: str) -> str:
+    # CloudCockpit matches the beginning of the name; spacing and case do not matter.
+    return re.sub(r"\s+", " ", words.strip()).lower()
+
+
+def search_services(
+    db_path: Path | str, connection_id: str, key: VariantKey, words: str
+) -> ServiceSearch:
+    """Active services whose name begins with `words`, with the period the variant's billing needs.
+
+    This is CloudCockpit's manual search: case-insensitive, from the start of the name,
+    Monthly offers against Monthly services and Annual ones against Yearly services (R5).
+    Services a mapping would still be refused for are listed, with the rule (R3, R6).
+
+    Raises:
+        ServiceSearchError: the variant is not acquired (R9), needs no mapping (R7) or cannot
+            be mapped (R5, R8).
+    """
+    variant = _mappable_variant(db_path, connection_id, key)
+    period = rules.required_period_label(variant["billing_frequency"])
+    if period is None:  # unsupported variants were refused above; this guards the rules table
+        raise ServiceSearchError(f"{variant['billing_frequency']} billing is not supported (R5)")
+    params = {"connection_id": connection_id, "period_label": period, "prefix": _prefix(words)}
+    with open_store(db_path, read_only=True) as con:
+        found = fetch_dicts(con, sql("search_services"), params)
+        handles = {
+            (r["offer_id"], r["segment"], r["term"], r["billing_frequency"]): r["handle"]
+            for r in with_handles(acquired_offers(con, connection_id))
+        }
+    services = []
+    for row in found:
+        offer, segment, term, billing = (
+            row.pop(f"mapped_{k}") for k in ("offer_id", "segment", "term", "billing_frequency")
+        )
+        mapped_key: VariantKey | None = None if offer is None else (offer, segment, term, billing)
+        mapped_to = None if mapped_key is None else handles.get(mapped_key, "/".join(mapped_key))
+        breaks = [
+            code
+            for code, _ in rules.service_violations(
+                offer_type=variant["offer_type"],
+                billing_frequency=variant["billing_frequency"],
+                service_is_active=True,
+                service_period_label=row["period_type_label"],
+                service_unit_cost=row["unit_cost"],
+                service_unit_price=row["unit_price"],
+            )
+        ]
+        if mapped_key is not None and mapped_key != key:
+            breaks.append("R3")
+        services.append({**row, "mapped_to": mapped_to, "would_break": sorted(breaks)})
+    return ServiceSearch(variant=variant, period_label=period, services=services)
+
+
+def rank_services(
+    db_path: Path | str, connection_id: str, key: VariantKey, *, config: MatchConfig | None = None
+) -> VariantResult:
+    """The matcher's ranking of the snapshot's services for one acquired variant.
+
+    Other variants' mappings (and approvals waiting for apply) are respected: their services
+    are taken (R3). The variant's own mapping is left out, so a mapped variant is ranked too.
+    Rejected pairs stay rejected.
+
+    Raises:
+        ServiceSearchError: the variant is not acquired, or cannot or need not be mapped.
+    """
+    _mappable_variant(db_path, connection_id, key)
+    with open_store(db_path, read_only=True) as con:
+        inputs = matcher_inputs(con, connection_id)
+    variants = [Variant(**row) for row in inputs["variants"] if _key(row) == key]
+    services = [
+        ServiceRecord(
+            **{**row, "service_id": int(row["service_id"]), "is_active": bool(row["is_active"])}
+        )
+        for row in inputs["services"]
+    ]
+    existing: dict[VariantKey, int] = {}
+    for row in inputs["taken"]:
+        if _key(row) != key:
+            existing.setdefault(_key(row), int(row["service_id"]))
+    rejected = {(_key(row), int(row["service_id"])) for row in inputs["rejected"]}
+    (result,) = match(variants, services, existing=existing, rejected=rejected, config=config)
+    return result
+
+
+def _key(row: dict[str, Any]) -> VariantKey:
+    return (row["offer_id"], row["segment"], row["term"], row["billing_frequency"])

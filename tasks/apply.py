@@ -9,9 +9,11 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from offermap.apply import apply_decisions
+from tasks.progress import stage
 
 
 @task(name="apply-decisions", cache_policy=NO_CACHE)
 def apply_decisions_task(db_path: str, connection_id: str, run_id: str) -> dict[str, Any]:
     """Check pending decisions against the rules suite and write them in one transaction."""
-    return asdict(apply_decisions(db_path, connection_id, run_id))
+    with stage("Checking decisions against the rules and applying them"):
+        return asdict(apply_decisions(db_path, connection_id, run_id))

@@ -1,8 +1,10 @@
-"""Which connection and database a flow run works on, resolved from parameters or settings."""
+"""Which connection and database a flow run works on, and how a failure is told in artifacts."""
 
 from __future__ import annotations
 
 from offermap.settings import load_offermap_settings
+
+_MAX_FAILURE_CHARS = 300
 
 
 def resolve_target(connection_id: str | None, db_path: str | None) -> tuple[str, str]:
@@ -11,3 +13,9 @@ def resolve_target(connection_id: str | None, db_path: str | None) -> tuple[str,
         return connection_id, db_path
     settings = load_offermap_settings()
     return connection_id or settings.connection, db_path or str(settings.db)
+
+
+def failure_text(exc: BaseException) -> str:
+    """A short line naming a failure for an artifact (the clients' messages carry no secrets)."""
+    text = f"{type(exc).__name__}: {exc}"
+    return text if len(text) <= _MAX_FAILURE_CHARS else text[: _MAX_FAILURE_CHARS - 1] + "…"

@@ -9,55 +9,91 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from offermap.acquired import derive
-from offermap.extract.publish import publish_snapshots, start_sync, validate_inputs
+from offermap.extract.publish import (
+    InputValidationError,
+    publish_snapshots,
+    start_sync,
+    validate_inputs,
+)
 from offermap.extract.services import extract_services
 from offermap.extract.subscriptions import extract_subscriptions
 from offermap.propose import propose
-from offermap.settings import load_cloudcockpit_settings, load_offermap_settings
-from tasks.progress import page_logger
+from offermap.settings import load_offermap_settings
+from tasks.artifacts import publish_expectations
+from tasks.credentials import autotask_settings, cloudcockpit_settings
+from tasks.limits import autotask_pacer
+from tasks.progress import page_reporter, stage
 
 
 @task(name="start-sync", cache_policy=NO_CACHE)
 def start_sync_task(db_path: str, connection_id: str, run_id: str) -> None:
     """Register the connection and supersede unpublished earlier runs."""
-    settings = load_cloudcockpit_settings()
+    settings = cloudcockpit_settings(connection_id)
     start_sync(
         db_path, connection_id, run_id, tenant=settings.tenant, reseller_id=settings.reseller_id
     )
 
 
 @task(name="extract-autotask-services", cache_policy=NO_CACHE)
-def extract_services_task(db_path: str, connection_id: str, run_id: str) -> dict[str, Any]:
-    """Land every Autotask service into staging; credentials come from the environment."""
+def extract_services_task(
+    db_path: str, connection_id: str, run_id: str, autotask_database: str
+) -> dict[str, Any]:
+    """Land every Autotask service into staging, one rate-limit slot of the database per page."""
+    settings = autotask_settings(connection_id)
+    pacer = autotask_pacer(autotask_database, settings.hourly_request_budget)
+    progress = page_reporter("Autotask services", on_page=pacer)
     return asdict(
-        extract_services(db_path, connection_id, run_id, progress=page_logger("services"))
+        extract_services(db_path, connection_id, run_id, settings=settings, progress=progress)
     )
 
 
 @task(name="extract-cloudcockpit-subscriptions", cache_policy=NO_CACHE)
 def extract_subscriptions_task(db_path: str, connection_id: str, run_id: str) -> dict[str, Any]:
     """Land the connection's CloudCockpit subscriptions into staging."""
+    settings = cloudcockpit_settings(connection_id)
+    progress = page_reporter("CloudCockpit subscriptions")
     return asdict(
-        extract_subscriptions(db_path, connection_id, run_id, progress=page_logger("subscriptions"))
+        extract_subscriptions(db_path, connection_id, run_id, settings=settings, progress=progress)
     )
 
 
 @task(name="validate-inputs", cache_policy=NO_CACHE)
 def validate_inputs_task(db_path: str, connection_id: str, run_id: str) -> dict[str, Any]:
-    """Run the input suites on the staged rows; raises (and publishes nothing) when they fail."""
-    return validate_inputs(db_path, connection_id, run_id)
+    """Run the input suites on the staged rows, publish their results as an artifact, count them.
+
+    Raises:
+        InputValidationError: a suite failed; nothing is published to the snapshots.
+    """
+    with stage("Validating inputs"):
+        try:
+            reports = validate_inputs(db_path, connection_id, run_id)
+        except InputValidationError as exc:
+            publish_expectations(connection_id, run_id, exc.reports)
+            raise
+    publish_expectations(connection_id, run_id, reports)
+    # The full reports are in the artifact; the flow's summary keeps the counts.
+    return {
+        source: {
+            "suite": report["suite"],
+            "evaluated": report["evaluated"],
+            "failed": len(report["failed"]),
+        }
+        for source, report in reports.items()
+    }
 
 
 @task(name="publish-snapshots", cache_policy=NO_CACHE)
 def publish_snapshots_task(db_path: str, connection_id: str, run_id: str) -> None:
     """Swap both validated snapshots in atomically."""
-    publish_snapshots(db_path, connection_id, run_id)
+    with stage("Publishing snapshots"):
+        publish_snapshots(db_path, connection_id, run_id)
 
 
 @task(name="derive-acquired-offers", cache_policy=NO_CACHE)
 def derive_acquired_task(db_path: str, connection_id: str, run_id: str) -> dict[str, int]:
     """Rebuild acquired offer variants; returns variants per mapping status."""
-    return derive(db_path, connection_id, run_id)
+    with stage("Deriving acquired offers"):
+        return derive(db_path, connection_id, run_id)
 
 
 @task(name="propose-mappings", cache_policy=NO_CACHE)
@@ -66,4 +102,6 @@ def propose_task(db_path: str, connection_id: str, run_id: str) -> dict[str, Any
     from offermap.matching import MatchConfig
 
     threshold = load_offermap_settings().proposal_threshold
-    return asdict(propose(db_path, connection_id, run_id, config=MatchConfig(threshold=threshold)))
+    with stage("Proposing services"):
+        summary = propose(db_path, connection_id, run_id, config=MatchConfig(threshold=threshold))
+    return asdict(summary)

@@ -1,32 +1,49 @@
-"""What every command shares: where the data is, which connection, how to print."""
+"""What every command shares: where the data is, which connection, printing and progress."""
 
 from __future__ import annotations
 
 import json
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 from offermap.settings import load_offermap_settings
 
 console = Console()
 errors = Console(stderr=True, soft_wrap=True)
 
+# Square brackets are rich markup in help texts: "\[" keeps them as text.
 DbOption = Annotated[
     Path | None,
-    typer.Option("--db", help="DuckDB file [env: OFFERMAP_DB, default .offermap/offermap.duckdb]"),
+    typer.Option(
+        "--db", help="DuckDB file \\[env: OFFERMAP_DB, default .offermap/offermap.duckdb]"
+    ),
 ]
 ConnectionOption = Annotated[
     str | None,
     typer.Option(
-        "--connection", "-c", help="Connection slug [env: OFFERMAP_CONNECTION, default 'default']"
+        "--connection", "-c", help="Connection slug \\[env: OFFERMAP_CONNECTION, default 'default']"
     ),
 ]
 JsonOption = Annotated[
     bool, typer.Option("--json", help="Print JSON for scripts instead of a table.")
 ]
+
+ProgressReport = Callable[[str, int, int | None], None]
 
 
 def target(db: Path | None, connection: str | None) -> tuple[Path, str]:
@@ -43,3 +60,32 @@ def actor(explicit: str | None) -> str:
 def print_json(payload: Any) -> None:
     """Print JSON to stdout, plain (no colour codes) so scripts can read it."""
     typer.echo(json.dumps(payload, indent=2, default=str))
+
+
+@contextmanager
+def progress_bars() -> Iterator[ProgressReport]:
+    """Progress bars on stderr, one per step reported as (what, done, total or None).
+
+    Stderr keeps `--json` output clean; the bars vanish when done (the summary follows), and
+    rich draws nothing when stderr is not a terminal.
+    """
+    progress = Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=errors,
+        transient=True,
+    )
+    bars: dict[str, TaskID] = {}
+    lock = threading.Lock()  # reports come from Prefect's task threads
+
+    def report(what: str, done: int, total: int | None) -> None:
+        with lock:
+            if what not in bars:
+                bars[what] = progress.add_task(what, total=total)
+            progress.update(bars[what], completed=done, total=total)
+
+    with progress:
+        yield report

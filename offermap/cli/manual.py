@@ -49,7 +49,11 @@ def _run(
     decision = review_lib.decide_manually(
         db_path, connection_id, key, service_id=service_id, kind=kind, actor=actor(who), note=note
     )
-    result = apply_decisions(db_path, connection_id, new_run_id("manual"), decision_ids=[decision])
+    # Loading the rules suite takes seconds: show that something is happening.
+    with errors.status("Checking the decision against the rules suite..."):
+        result = apply_decisions(
+            db_path, connection_id, new_run_id("manual"), decision_ids=[decision]
+        )
     if json:
         print_json(asdict(result))
     if result.failed:
@@ -72,7 +76,19 @@ def map_offer(
     note: NoteOption = None,
     json: JsonOption = False,
 ) -> None:
-    """Map an offer variant to a service now; the rules are checked and the result audited."""
+    """Map an offer variant to a service now; the rules are checked and the result audited.
+
+    The pick is recorded as a decision and applied at once, through the same rules suite as
+    approved proposals: a mapping that breaks a rule is refused with the rule and why, and
+    either way an audit row "Create Connection Offer Mapping" is written. Find the handle with
+    `offermap offers` and the service id with `offermap services search`.
+
+    Examples:
+
+      offermap map CFQ7TTC0LCHC:0002/Commercial/OneYear/Monthly 29684 --note "per contract"
+
+      offermap map 5f1c.../Education/OneMonth/Monthly 30012 --json
+    """
     _run("approve", variant, service_id, db, connection, who, note, json)
 
 
@@ -84,5 +100,13 @@ def unmap_offer(
     note: NoteOption = None,
     json: JsonOption = False,
 ) -> None:
-    """Remove an offer variant's mapping now, with a "Delete Connection Offer Mapping" audit row."""
+    """Remove an offer variant's mapping now, with a "Delete Connection Offer Mapping" audit row.
+
+    The variant shows as unmapped again in `offermap offers`, and the next `offermap sync`
+    proposes services for it.
+
+    Example:
+
+      offermap unmap CFQ7TTC0LCHC:0002/Commercial/OneYear/Monthly --note "wrong service"
+    """
     _run("unmap", variant, None, db, connection, who, note, json)

@@ -7,17 +7,39 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from offermap.cli.common import ConnectionOption, DbOption, JsonOption, console, print_json, target
+from offermap.cli.common import (
+    ConnectionOption,
+    DbOption,
+    JsonOption,
+    console,
+    print_json,
+    progress_bars,
+    target,
+)
 
 
 def sync(
     db: DbOption = None, connection: ConnectionOption = None, json: JsonOption = False
 ) -> None:
-    """Read both APIs, validate, publish the snapshots, and propose services for unmapped offers."""
+    """Read both APIs, validate, publish the snapshots, and propose services for unmapped offers.
+
+    Runs the `sync` Prefect flow in this process, with a progress bar per extraction (pages
+    of Autotask services and CloudCockpit subscriptions) and per later step. Credentials come
+    from the environment or `.env` (see the README). A failed or partial extract never
+    replaces the last good snapshot.
+
+    Examples:
+
+      offermap sync
+
+      offermap sync --connection acme --db /data/acme.duckdb --json
+    """
     from flows.sync import sync as sync_flow
+    from tasks.progress import listening
 
     db_path, connection_id = target(db, connection)
-    summary = sync_flow(connection_id=connection_id, db_path=str(db_path))
+    with progress_bars() as report, listening(report):
+        summary = sync_flow(connection_id=connection_id, db_path=str(db_path))
     if json:
         print_json(summary)
         return
@@ -49,11 +71,25 @@ def print_sync_summary(summary: dict[str, Any]) -> None:
 def apply(
     db: DbOption = None, connection: ConnectionOption = None, json: JsonOption = False
 ) -> None:
-    """Check approved decisions against the rules; write the passing mappings and audit rows."""
+    """Check approved decisions against the rules; write the passing mappings and audit rows.
+
+    Runs the `apply` Prefect flow in this process: every pending decision (approvals from
+    `offermap approve`, picks from `offermap map`, `offermap unmap`) is checked as one batch
+    against the rules suite; passing ones are written with a Succeeded audit row, refused ones
+    get a Failed row naming the rule. Running it twice changes nothing the second time.
+
+    Examples:
+
+      offermap apply
+
+      offermap apply --connection acme --json
+    """
     from flows.apply import apply as apply_flow
+    from tasks.progress import listening
 
     db_path, connection_id = target(db, connection)
-    result = apply_flow(connection_id=connection_id, db_path=str(db_path))
+    with progress_bars() as report, listening(report):
+        result = apply_flow(connection_id=connection_id, db_path=str(db_path))
     if json:
         print_json(result)
         return
@@ -87,7 +123,15 @@ def print_apply_result(result: dict[str, Any]) -> None:
 
 
 def demo() -> None:
-    """Run the whole round against the sandbox: sync, approve, apply, summary."""
+    """Run the whole round against the sandbox: sync, approve, apply, summary.
+
+    Starts local emulators of Autotask and CloudCockpit on a loopback port, so no credentials
+    are needed; the data goes to the connection `demo` in OFFERMAP_DB.
+
+    Example:
+
+      offermap demo
+    """
     from offermap.demo import run_demo
 
     raise typer.Exit(run_demo())

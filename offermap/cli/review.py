@@ -41,6 +41,12 @@ def proposals(
 
     Each row shows the offer with its provider offer id, the proposed service and score, and
     the matcher's main reasons; `--all` adds the candidates it did not propose, with why.
+
+    Examples:
+
+      offermap proposals --limit 20
+
+      offermap proposals --all --json
     """
     db_path, connection_id = target(db, connection)
     rows = review_lib.list_open_proposals(
@@ -108,7 +114,17 @@ def approve(
     note: NoteOption = None,
     json: JsonOption = False,
 ) -> None:
-    """Approve proposals; `offermap apply` then checks them against the rules and maps them."""
+    """Approve proposals; `offermap apply` then checks them against the rules and maps them.
+
+    Give proposal ids from `offermap proposals`, or --min-score to approve every first-ranked
+    proposal scoring at least that much. Nothing is mapped until `offermap apply`.
+
+    Examples:
+
+      offermap approve 12 15 17 --note "checked against the price list"
+
+      offermap approve --min-score 0.9
+    """
     db_path, connection_id = target(db, connection)
     decided = review_lib.approve(
         db_path,
@@ -132,7 +148,12 @@ def reject(
     note: NoteOption = None,
     json: JsonOption = False,
 ) -> None:
-    """Reject proposals: that service is never proposed again for that offer variant."""
+    """Reject proposals: that service is never proposed again for that offer variant.
+
+    Example:
+
+      offermap reject 16 --note "that is the Education SKU"
+    """
     db_path, connection_id = target(db, connection)
     decided = review_lib.reject(db_path, connection_id, proposal_ids, actor=actor(who), note=note)
     if json:

@@ -1,0 +1,109 @@
+"""`offermap services search`: CloudCockpit's name search by billing, then the matcher's ranking."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from offermap.cli import app
+from tests.cli.manual_data import BASIC, BP_ANNUAL, BP_MONTHLY, PLAN, publish_manual_connection
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = tmp_path / "offermap.duckdb"
+    monkeypatch.setenv("OFFERMAP_DB", str(path))
+    publish_manual_connection(path)
+    return path
+
+
+def _search(words: str, offer: str) -> dict[str, Any]:
+    result = runner.invoke(app, ["services", "search", words, "--offer", offer, "--json"])
+    assert result.exit_code == 0, result.output
+    payload: dict[str, Any] = json.loads(result.stdout)
+    return payload
+
+
+def _ids(payload: dict[str, Any]) -> list[int]:
+    return [s["service_id"] for s in payload["services"]]
+
+
+def test_search_finds_active_services_beginning_with_the_words_in_any_case(db: Path) -> None:
+    payload = _search("MICROSOFT 365  business", BP_MONTHLY)
+    # 2 bills yearly, 4 is inactive, 7 does not begin with the words.
+    assert _ids(payload) == [3, 1]
+    assert payload["period_label"] == "Monthly"
+
+
+def test_search_matches_the_beginning_of_the_name_only(db: Path) -> None:
+    assert _ids(_search("business premium", BP_MONTHLY)) == []
+    assert _ids(_search("", BP_MONTHLY)) == [5, 6, 3, 1, 7]
+
+
+def test_an_annual_offer_is_offered_yearly_services_only(db: Path) -> None:
+    payload = _search("Microsoft 365", BP_ANNUAL)
+    assert _ids(payload) == [2]
+    assert payload["period_label"] == "Yearly"
+
+
+def test_services_a_mapping_would_break_a_rule_for_are_flagged(db: Path) -> None:
+    assert runner.invoke(app, ["map", BASIC, "3"]).exit_code == 0
+    services = {s["service_id"]: s for s in _search("microsoft", BP_MONTHLY)["services"]}
+    assert services[3]["would_break"] == ["R3"]
+    assert services[3]["mapped_to"] == BASIC
+    assert services[1]["would_break"] == []
+    plan = {s["service_id"]: s["would_break"] for s in _search("azure plan", PLAN)["services"]}
+    assert plan == {5: [], 6: ["R6"]}
+
+
+def test_the_ranking_comes_from_the_matcher_and_respects_other_mappings(db: Path) -> None:
+    ranking = _search("", BP_MONTHLY)["ranking"]
+    assert ranking["status"] == "proposed"
+    assert ranking["candidates"][0]["service_id"] == 1
+    assert ranking["candidates"][0]["reasons"]
+    # Once service 1 is mapped to another variant (R3), it is never ranked for this one.
+    assert runner.invoke(app, ["map", "guid-x1/Commercial/OneYear/Monthly", "1"]).exit_code == 0
+    ranking = _search("", BP_MONTHLY)["ranking"]
+    assert 1 not in [c["service_id"] for c in ranking["candidates"]]
+    assert ranking["removed_by_rule"].get("R3") == 1
+
+
+def test_a_mapped_variant_is_still_ranked_with_its_own_service(db: Path) -> None:
+    assert runner.invoke(app, ["map", BP_MONTHLY, "1"]).exit_code == 0
+    payload = _search("microsoft", BP_MONTHLY)
+    assert payload["variant"]["mapping_status"] == "mapped"
+    assert payload["ranking"]["candidates"][0]["service_id"] == 1
+    assert {s["service_id"]: s["would_break"] for s in payload["services"]}[1] == []
+
+
+@pytest.mark.parametrize(
+    ("offer", "expected"),
+    [
+        ("DZH318Z0BQ3Q:0001/Commercial/OneYear/Monthly", "R7"),
+        ("CFQ7TTC0LCHC:0002/Education/OneYear/Monthly", "R9"),
+    ],
+)
+def test_variants_that_cannot_be_mapped_are_refused_with_the_rule(
+    db: Path, capsys: pytest.CaptureFixture[str], offer: str, expected: str
+) -> None:
+    from offermap.cli import main
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["services", "search", "azure", "--offer", offer])
+    assert exit_info.value.code == 1
+    assert expected in capsys.readouterr().err
+
+
+def test_the_tables_show_both_lists_and_how_to_map(db: Path) -> None:
+    result = runner.invoke(
+        app, ["services", "search", "Microsoft 365", "-o", BP_MONTHLY], env={"COLUMNS": "160"}
+    )
+    assert result.exit_code == 0, result.output
+    assert "beginning with" in result.stdout and "ranking" in result.stdout
+    assert f"offermap map {BP_MONTHLY} SERVICE_ID" in result.stdout
