@@ -11,6 +11,7 @@ from typing import Any
 
 from offermap.matching import MatchConfig, ServiceRecord, Variant, VariantResult, match
 from offermap.store import open_store
+from offermap.store.db import fetch_dicts, sql
 from offermap.store.proposals import matcher_inputs, replace_proposals
 
 VariantKey = tuple[str, str, str, str]
@@ -60,6 +61,30 @@ def _rows(connection_id: str, run_id: str, results: list[VariantResult]) -> list
     return rows
 
 
+_VARIANT_FIELDS = (
+    "offer_id",
+    "provider_offer_id",
+    "offer_name",
+    "offer_type",
+    "segment",
+    "term",
+    "billing_frequency",
+)
+
+
+def _service(row: dict[str, Any]) -> ServiceRecord:
+    fields = {k: v for k, v in row.items() if k not in _VARIANT_FIELDS}
+    return ServiceRecord(
+        **{**fields, "service_id": int(row["service_id"]), "is_active": bool(row["is_active"])}
+    )
+
+
+def approved_pairs(rows: list[dict[str, Any]]) -> list[tuple[Variant, ServiceRecord]]:
+    """(variant, service) pairs of `matcher_inputs_approved.sql` rows, for the matcher to learn
+    the connection's naming conventions from."""
+    return [(Variant(**{k: row[k] or "" for k in _VARIANT_FIELDS}), _service(row)) for row in rows]
+
+
 def propose(
     db_path: Path | str,
     connection_id: str,
@@ -69,24 +94,28 @@ def propose(
 ) -> ProposeSummary:
     """Match the connection's acquired variants to its services and replace its proposals.
 
-    Mapped variants, approvals waiting for apply and rejected pairs are respected; the database
-    is held only to read the inputs and to write the result, not while matching.
+    Mapped variants, approvals waiting for apply and rejected pairs are respected, and the
+    connection's stored mappings teach the matcher its naming conventions; the database is
+    held only to read the inputs and to write the result, not while matching.
     """
     with open_store(db_path) as con:
         inputs = matcher_inputs(con, connection_id)
-    variants = [Variant(**row) for row in inputs["variants"]]
-    services = [
-        ServiceRecord(
-            **{**row, "service_id": int(row["service_id"]), "is_active": bool(row["is_active"])}
+        approved_rows = fetch_dicts(
+            con, sql("matcher_inputs_approved"), {"connection_id": connection_id}
         )
-        for row in inputs["services"]
-    ]
+    variants = [Variant(**row) for row in inputs["variants"]]
+    services = [_service(row) for row in inputs["services"]]
     existing: dict[VariantKey, int] = {}
     for row in inputs["taken"]:
         existing.setdefault(_key(row), int(row["service_id"]))
     rejected = {(_key(row), int(row["service_id"])) for row in inputs["rejected"]}
     results = match(
-        variants, services, existing=existing, rejected=rejected, config=config or MatchConfig()
+        variants,
+        services,
+        existing=existing,
+        rejected=rejected,
+        approved=approved_pairs(approved_rows),
+        config=config or MatchConfig(),
     )
     rows = _rows(connection_id, run_id, results)
     with open_store(db_path) as con:

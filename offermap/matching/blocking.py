@@ -2,7 +2,9 @@
 
 Services are indexed by their product words and Microsoft product ids. An offer looks up its
 own words and id, skips words so common that they would return most of the catalogue (unless
-nothing rarer is there), and keeps the services with the most shared weight.
+nothing rarer is there), and keeps the services whose words overlap its own the most: shared
+weight relative to both names' weight (a Dice coefficient), so that a catalogue with hundreds of
+"Microsoft 365 E3 <something>" lines still puts the plain "M365 E3" line in the pool.
 """
 
 from __future__ import annotations
@@ -20,6 +22,9 @@ from offermap.matching.features import OfferProfile, ServiceProfile, Weights
 MAX_POSTING = 2000
 # How many services per offer are scored; the rest share too little with it to matter.
 POOL_SIZE = 24
+# How much deeper than the pool an offer's ranking over all services goes, so that the
+# services the rules remove for one variant group rarely force a second ranking.
+_RANK_DEPTH = 3
 # An id shared with the offer outweighs any set of words.
 _ID_KEY_WEIGHT = 1000.0
 
@@ -27,9 +32,14 @@ _ID_KEY_WEIGHT = 1000.0
 class ServiceIndex:
     """Inverted index from product words and product ids to service positions."""
 
-    def __init__(self, services: Sequence[ServiceProfile]) -> None:
-        """Index the services' core words and product ids."""
+    def __init__(self, services: Sequence[ServiceProfile], weights: Weights) -> None:
+        """Index the services' core words and product ids, and weigh each service's words."""
         postings: dict[str, list[int]] = defaultdict(list)
+        self._service_weight = np.fromiter(
+            (weights.total(service.analysis.core) for service in services),
+            dtype=np.float64,
+            count=len(services),
+        )
         for position, service in enumerate(services):
             for word in service.analysis.core:
                 postings["w:" + word].append(position)
@@ -38,31 +48,57 @@ class ServiceIndex:
         self._postings: dict[str, npt.NDArray[np.int64]] = {
             key: np.asarray(positions, dtype=np.int64) for key, positions in postings.items()
         }
+        self._everything = np.ones(len(services), dtype=bool)
+        self._ranked: dict[tuple[str, str], npt.NDArray[np.int64]] = {}
 
     def pool(
         self,
         offer: OfferProfile,
         weights: Weights,
-        allowed: npt.NDArray[np.bool_],
+        allowed: npt.NDArray[np.bool_] | None = None,
         size: int = POOL_SIZE,
     ) -> npt.NDArray[np.int64]:
         """Positions of the services most worth scoring for an offer, best first.
 
+        An offer's ranking over all services is computed once and filtered by each rule
+        group's mask; only when the filter leaves too few is the ranking redone for the mask.
+
         Args:
             offer: the offer's features.
             weights: word weights of the run.
-            allowed: mask of the services the rules leave open to the variant.
+            allowed: mask of the services the rules leave open to the variant (None: all).
             size: how many positions at most.
 
         Returns:
-            Service positions, by shared weight (ids first), at most `size`.
+            Service positions, by word overlap (ids first), at most `size`.
         """
+        key = (offer.provider_offer_id, offer.name)
+        ranked = self._ranked.get(key)
+        depth = size * _RANK_DEPTH
+        if ranked is None:
+            ranked = self._rank(offer, weights, self._everything, depth)
+            self._ranked[key] = ranked
+        if allowed is None:
+            return ranked[:size]
+        kept = ranked[allowed[ranked]]
+        if len(kept) >= size or len(ranked) < depth:
+            return kept[:size]
+        return self._rank(offer, weights, allowed, size)
+
+    def _rank(
+        self,
+        offer: OfferProfile,
+        weights: Weights,
+        allowed: npt.NDArray[np.bool_],
+        size: int,
+    ) -> npt.NDArray[np.int64]:
         keyed: list[tuple[npt.NDArray[np.int64], float]] = []
         id_posting = self._postings.get("p:" + offer.product_id)
         if id_posting is not None:
             keyed.append((id_posting, _ID_KEY_WEIGHT))
         words = [w for w in dict.fromkeys(offer.analysis.core) if "w:" + w in self._postings]
         words.sort(key=lambda w: len(self._postings["w:" + w]))
+        offer_weight = weights.total(offer.analysis.core)
         for rank, word in enumerate(words):
             posting = self._postings["w:" + word]
             if rank == 0 or len(posting) <= MAX_POSTING:
@@ -76,7 +112,15 @@ class ServiceIndex:
         if len(positions) == 0:
             return np.empty(0, dtype=np.int64)
         unique, inverse = np.unique(positions, return_inverse=True)
-        totals = np.bincount(inverse, weights=shares)
+        shared = np.bincount(inverse, weights=shares)
+        # Id hits keep their lead: the id key weight dwarfs any Dice value below 1.
+        id_part = np.floor(shared / _ID_KEY_WEIGHT) * _ID_KEY_WEIGHT
+        word_part = shared - id_part
+        denominator = offer_weight + self._service_weight[unique]
+        dice = np.divide(
+            2.0 * word_part, denominator, out=np.zeros_like(word_part), where=denominator > 0
+        )
+        totals = id_part + dice
         if len(unique) > size:
             keep = np.argpartition(-totals, size - 1)[:size]
             unique, totals = unique[keep], totals[keep]

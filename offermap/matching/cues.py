@@ -24,6 +24,7 @@ _CANONICAL: tuple[tuple[re.Pattern[str], str], ...] = (
         "entra id",
     ),
     (_rx(r"planner and project|planner project"), "project"),
+    (_rx(r"power automate per user(?: plan)?"), "power automate premium"),
     (_rx(r"microsoft 365|ms 365|m 365"), "m365"),
     (_rx(r"office 365|o 365"), "o365"),
     (_rx(r"exchange online|exch online"), "exo"),
@@ -50,6 +51,9 @@ TermCue = tuple[str | None, str | None]  # (term, billing_frequency) a phrase st
 # (pattern, term, billing). Tried in order; a matched phrase is removed before the next, so
 # "annual commit billed monthly" gives billing from "billed monthly", then term from "annual".
 _CUES: tuple[tuple[re.Pattern[str], str | None, str | None], ...] = (
+    # Distributor suffixes: "1YR MTH" is a year billed monthly, "1YR ANN" a year billed yearly.
+    (_rx(r"(?:1|one) ?(?:years?|yrs?|y) (?:mth|mthly|mo|monthly|mensual)"), "OneYear", "Monthly"),
+    (_rx(r"(?:1|one) ?(?:years?|yrs?|y) (?:ann|annual|anual)"), "OneYear", "Annual"),
     (_rx(r"annual annual|anual anual"), "OneYear", "Annual"),
     (_rx(r"annual monthly|ann mo|anualidad(?: con)? pago mensual"), "OneYear", "Monthly"),
     (
@@ -123,7 +127,10 @@ STOPWORDS = frozenset(
         "billed", "paid", "billing", "mo", "arrears", "sku", "gb", "tb", "vcpu", "cpu",
     }
 )  # fmt: skip
-_QUANTITY_RE = re.compile(r"^\d+(?:gb|tb|mb|vcpu|cpu|core|cores)?$")
+# Sizes ("1GB", "2vCPU") say how much, not which product; a bare number ("Windows 10/11",
+# "Capacity 250") is kept, as it often tells two products apart, unless a unit follows it.
+_QUANTITY_RE = re.compile(r"^\d+(?:gb|tb|mb|vcpu|cpu|core|cores)$")
+_UNITS = frozenset({"gb", "tb", "mb", "vcpu", "cpu", "core", "cores", "users", "seats", "hours"})
 
 # Words the cue phrases and rewrites know, so glued words can be split into them.
 CUE_WORDS = frozenset(
@@ -173,6 +180,18 @@ def canonical(text: str) -> str:
     return " ".join(padded.split())
 
 
+def _product_words(words: list[str]) -> list[str]:
+    kept: list[str] = []
+    for index, word in enumerate(words):
+        if word in STOPWORDS or _QUANTITY_RE.match(word):
+            continue
+        following = words[index + 1] if index + 1 < len(words) else ""
+        if word.isdigit() and following in _UNITS:
+            continue
+        kept.append(word)
+    return kept
+
+
 def analyse_tokens(tokens: list[str], notes: tuple[str, ...] = ()) -> NameAnalysis:
     """Read product words and cues from the repaired tokens of one name.
 
@@ -213,11 +232,7 @@ def analyse_tokens(tokens: list[str], notes: tuple[str, ...] = ()) -> NameAnalys
         if pattern.search(text):
             markers.add(marker)
         text = pattern.sub(" ", text)
-    core = tuple(
-        dict.fromkeys(
-            word for word in text.split() if word not in STOPWORDS and not _QUANTITY_RE.match(word)
-        )
-    )
+    core = tuple(dict.fromkeys(_product_words(text.split())))
     distinct_terms = set(terms)
     distinct_billings = set(billings)
     return NameAnalysis(

@@ -12,11 +12,13 @@ from offermap.matching.features import (
     OfferProfile,
     ServiceProfile,
     Weights,
+    analyse_name,
     build_vocabulary,
     offer_profile,
     reference_offers,
     service_profile,
 )
+from offermap.matching.learning import learn
 from offermap.matching.model import (
     Candidate,
     MatchConfig,
@@ -32,7 +34,7 @@ from offermap.matching.scoring import PairScore, explain, pair_score
 from offermap.matching.text import Vocabulary
 from offermap.rules import MappingStatus, variant_support
 
-# Candidates scoring below this are not worth showing even as "not proposed".
+# Candidates whose raw evidence is below this are not worth showing even as "not proposed".
 MIN_LISTED_SCORE = 0.1
 
 _OfferKey = tuple[str, str]
@@ -72,6 +74,7 @@ def match(
     *,
     existing: Mapping[VariantKey, int] | None = None,
     rejected: Collection[tuple[VariantKey, int]] = (),
+    approved: Sequence[tuple[Variant, ServiceRecord]] = (),
     config: MatchConfig | None = None,
 ) -> list[VariantResult]:
     """Propose Autotask services for offer variants under the rules R2-R8, one-to-one.
@@ -84,6 +87,8 @@ def match(
             proposed again (R3). A service given to two variants here is not refused: it is
             simply taken, and the rules suite reports the conflict.
         rejected: (variant key, service id) pairs an analyst rejected; never proposed again.
+        approved: the connection's approved mappings with their services; the matcher learns
+            the connection's naming conventions from them (see `learning`).
         config: threshold and list sizes.
 
     Returns:
@@ -124,10 +129,11 @@ def match(
         key = _offer_key(variants[row])
         if key not in offers:
             offers[key] = offer_profile(key[0], key[1], vocabulary)
-    profiles = [service_profile(service, vocabulary) for service in services]
     reference = _reference_profiles(vocabulary)
     weights = Weights(offer.analysis.core for offer in [*offers.values(), *reference])
-    index = ServiceIndex(profiles)
+    conventions = learn(approved, lambda name: analyse_name(name, vocabulary), weights.known)
+    profiles = [service_profile(service, vocabulary, conventions) for service in services]
+    index = ServiceIndex(profiles, weights)
     words = WordMatches(profiles, weights)
     words.survey([*offers.values(), *reference], index)
     eligibility = EligibilityCache(services, set(existing.values()))
@@ -194,7 +200,10 @@ def _score_all(
             pair = pair_score(variant, profiles[position], name)
             service_id = profiles[position].record.service_id
             items.append(_Scored(position, pair, (variant.key, service_id) in rejected))
-        items.sort(key=lambda s: (-s.pair.score, profiles[s.position].record.service_id))
+        # Calibration pools raw scores into steps: the raw score still orders within one.
+        items.sort(
+            key=lambda s: (-s.pair.score, -s.pair.raw, profiles[s.position].record.service_id)
+        )
         scored[row] = items
     return scored
 
@@ -228,7 +237,7 @@ def _candidates(
             proposed.append(
                 (item, "runner-up: above the threshold and no other variant's first choice")
             )
-        elif item.pair.score >= MIN_LISTED_SCORE:
+        elif item.pair.raw >= MIN_LISTED_SCORE:
             held.append((item, why or [f"beyond the {config.top_k} proposals shown"]))
 
     candidates: list[Candidate] = []
@@ -257,6 +266,7 @@ def _candidate(
         service_id=record.service_id,
         service_name=record.name,
         score=item.pair.score,
+        raw_score=item.pair.raw,
         rank=rank,
         status="proposed" if status == "proposed" else "not_proposed",
         reasons=tuple([*explain(item.pair), *notes]),

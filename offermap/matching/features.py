@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 
+from offermap.catalogue import load_offers
 from offermap.matching.cues import CUE_WORDS, NameAnalysis, analyse_tokens
+from offermap.matching.learning import Conventions
 from offermap.matching.model import ServiceRecord
 from offermap.matching.text import IdEvidence, Vocabulary, find_ids, raw_tokens, repair_tokens
 
@@ -28,27 +27,23 @@ ID_FIELDS: tuple[str, ...] = (
 )
 _ISO_TERM_RE = re.compile(r"(?<![A-Za-z0-9])P(1M|1Y|3Y)(?![A-Za-z0-9])", re.IGNORECASE)
 _ISO_TERMS = {"1M": "OneMonth", "1Y": "OneYear", "3Y": "ThreeYears"}
+# Distributor stock codes `TERM:PRODUCT:SKU:BILLING:` end in 1 (billed monthly) or Y (upfront).
+_STOCK_BILLING_RE = re.compile(
+    r"(?<![A-Za-z0-9])P(?:1M|1Y|3Y):[A-Za-z0-9]{12}:[A-Za-z0-9]{4}:([1YM])(?![A-Za-z0-9])",
+    re.IGNORECASE,
+)
+_STOCK_BILLINGS = {"1": "Monthly", "M": "Monthly", "Y": "Annual"}
 
 
 @lru_cache(maxsize=1)
 def reference_offers() -> tuple[tuple[str, str], ...]:
-    """(provider offer id, name) of the real NCE offers shipped with the package.
+    """(provider offer id, name) of the real NCE offers of `offermap.catalogue`.
 
     They join every run's offers when word weights are computed, so a run over a few variants
     weighs words as a run over a whole catalogue does, and they are the known rivals of the
-    run's offers. Empty if the file is missing.
+    run's offers.
     """
-    try:
-        data = (
-            resources.files("offermap").joinpath("sandbox/data/nce_offers.csv").read_text("utf-8")
-        )
-    except (FileNotFoundError, ModuleNotFoundError):
-        return ()
-    return tuple(
-        (row.get("provider_offer_id") or "", row["name"])
-        for row in csv.DictReader(io.StringIO(data))
-        if row.get("name")
-    )
+    return tuple((offer.provider_offer_id, offer.name) for offer in load_offers())
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +74,7 @@ class ServiceProfile:
         ids: every Microsoft id found in its fields.
         id_fields: for each id field that holds an id, the ids it holds (for the reasons).
         iso_term: a term stated by an ISO code (P1M/P1Y/P3Y) in an id field, if any.
+        code_billing: the billing frequency a distributor stock code states, if any.
     """
 
     record: ServiceRecord
@@ -86,6 +82,7 @@ class ServiceProfile:
     ids: IdEvidence
     id_fields: Mapping[str, IdEvidence]
     iso_term: str | None
+    code_billing: str | None = None
 
 
 class Weights:
@@ -104,14 +101,18 @@ class Weights:
             word: math.log(1.0 + self.document_count / count) for word, count in df.items()
         }
         self._unknown = math.log(1.0 + self.document_count)
+        self._totals: dict[tuple[str, ...], float] = {}
 
     def __getitem__(self, word: str) -> float:
         return self._weights.get(word, self._unknown)
 
-    def total(self, words: Iterable[str]) -> float:
-        """The summed weight of some words."""
-        get, unknown = self._weights.get, self._unknown
-        return sum([get(word, unknown) for word in words])
+    def total(self, words: tuple[str, ...]) -> float:
+        """The summed weight of some words (memoised: the same names are weighed many times)."""
+        found = self._totals.get(words)
+        if found is None:
+            get, unknown = self._weights.get, self._unknown
+            found = self._totals[words] = sum([get(word, unknown) for word in words])
+        return found
 
     def known(self, word: str) -> bool:
         """Whether some offer name uses this word."""
@@ -143,9 +144,13 @@ def offer_profile(provider_offer_id: str, name: str, vocabulary: Vocabulary) -> 
     )
 
 
-def service_profile(record: ServiceRecord, vocabulary: Vocabulary) -> ServiceProfile:
-    """The features of a service."""
+def service_profile(
+    record: ServiceRecord, vocabulary: Vocabulary, conventions: Conventions | None = None
+) -> ServiceProfile:
+    """The features of a service, read with the connection's learned conventions if any."""
     analysis = analyse_name(record.name, vocabulary)
+    if conventions:
+        analysis = conventions.apply(analysis)
     if analysis.term is None and analysis.billing is None and record.invoice_description:
         invoice = analyse_name(record.invoice_description, vocabulary)
         if invoice.term is not None or invoice.billing is not None:
@@ -164,6 +169,7 @@ def service_profile(record: ServiceRecord, vocabulary: Vocabulary) -> ServicePro
     products: set[str] = set()
     offers: set[str] = set()
     iso_terms: set[str] = set()
+    billings: set[str] = set()
     for field_name in ID_FIELDS:
         value = getattr(record, field_name)
         if not value:
@@ -175,10 +181,12 @@ def service_profile(record: ServiceRecord, vocabulary: Vocabulary) -> ServicePro
             offers |= found.offers
         if field_name != "name":
             iso_terms.update(_ISO_TERMS[m.upper()] for m in _ISO_TERM_RE.findall(value))
+            billings.update(_STOCK_BILLINGS[m.upper()] for m in _STOCK_BILLING_RE.findall(value))
     return ServiceProfile(
         record=record,
         analysis=analysis,
         ids=IdEvidence(frozenset(products), frozenset(offers)),
         id_fields=id_fields,
         iso_term=next(iter(iso_terms)) if len(iso_terms) == 1 else None,
+        code_billing=next(iter(billings)) if len(billings) == 1 else None,
     )

@@ -115,11 +115,12 @@ class Candidate:
     Attributes:
         service_id: Autotask service id.
         service_name: the service name, for display.
-        score: confidence in 0..1 that this service is the variant's service.
+        score: calibrated confidence in 0..1 that this service is the variant's service.
         rank: 1 for the best proposal, then in the order shown.
         status: proposed, or not_proposed (listed so a reviewer sees why not).
         reasons: human-readable evidence: matched ids and words, term, billing and segment
             cues, and for not_proposed the reason it was held back.
+        raw_score: the evidence score before calibration (orders candidates of equal score).
     """
 
     service_id: int
@@ -128,6 +129,7 @@ class Candidate:
     rank: int
     status: CandidateStatus
     reasons: tuple[str, ...]
+    raw_score: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)

@@ -37,6 +37,9 @@ EDITION_CONFLICT_FACTOR = 0.4
 RIVAL_FACTOR = 0.5
 RIVAL_MARGIN = 0.1
 _EDITION_RE = re.compile(r"^[a-z]\d$")
+# A number in the service name the offer lacks ("Capacity 250", "Windows 11") most likely names
+# another product or pack; a different number certainly does (handled like an edition).
+EXTRA_NUMBER_FACTOR = 0.7
 _PREFIX_CREDIT = 0.9
 _FUZZY_MIN_RATIO = 85.0
 
@@ -160,7 +163,7 @@ def word_match(
     fuzzy = _fuzzy_pairs(extra, missing) if extra and missing else []
     offer_total = weights.total(offer_words)
     service_total = weights.total(service_words)
-    hit = weights.total(matched)
+    hit = weights.total(tuple(matched))
     service_hit = hit + sum([c * weights[s] for s, _, c in fuzzy])
     offer_hit = hit + sum([c * weights[o] for _, o, c in fuzzy])
     precision = service_hit / service_total if service_total else 0.0
@@ -232,6 +235,7 @@ def name_match(
         edition = _edition_conflict(offer.analysis.core, service.analysis.core)
         if edition is not None:
             factors.append((EDITION_CONFLICT_FACTOR, edition))
+        factors.extend(_number_factors(offer.analysis.core, service.analysis.core))
         if rival is not None:
             factors.append(_rival_factor(rival, words.similarity))
     factors.extend(_marker_factors(offer, service))
@@ -249,6 +253,25 @@ def name_match(
         factors=tuple(factors),
         notes=service.analysis.notes,
     )
+
+
+def _number_factors(
+    offer_words: tuple[str, ...], service_words: tuple[str, ...]
+) -> list[tuple[float, str]]:
+    offer_numbers = {w for w in offer_words if w.isdigit()}
+    service_numbers = [w for w in service_words if w.isdigit() and w not in offer_numbers]
+    if not service_numbers:
+        return []
+    shown = ", ".join(service_numbers)
+    if offer_numbers - set(service_words):
+        return [
+            (
+                EDITION_CONFLICT_FACTOR,
+                f"number differs: the service says {shown}, "
+                f"the offer {', '.join(sorted(offer_numbers))}",
+            )
+        ]
+    return [(EXTRA_NUMBER_FACTOR, f"the service name has a number the offer lacks: {shown}")]
 
 
 def _rival_factor(rival: Rival, similarity: float) -> tuple[float, str]:

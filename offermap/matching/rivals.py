@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-import numpy as np
-
 from offermap.matching.blocking import ServiceIndex
 from offermap.matching.features import OfferProfile, ServiceProfile, Weights
 from offermap.matching.names import RIVAL_MARGIN, Rival, WordMatch, word_match
@@ -38,10 +36,9 @@ class WordMatches:
 
     def survey(self, offers: Iterable[OfferProfile], index: ServiceIndex) -> None:
         """Find, for every service near some offer, the two best-fitting distinct offers."""
-        everything = np.ones(len(self._profiles), dtype=bool)
         for offer in offers:
             words = offer.analysis.core
-            for position in index.pool(offer, self._weights, everything).tolist():
+            for position in index.pool(offer, self._weights).tolist():
                 similarity = self.get(words, position).similarity
                 best = self._best.setdefault(position, [])
                 if any(entry[1] == words for entry in best):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from offermap.matching.calibration import calibrated
 from offermap.matching.features import ServiceProfile
 from offermap.matching.model import Variant
 from offermap.matching.names import NameMatch
@@ -24,7 +25,19 @@ TERM_CONFLICTING_CUES_FACTOR = 0.8
 # services, so the name leaves the choice open; Annual billing is nearly always one year.
 TERM_SILENT_MONTHLY_FACTOR = 0.9
 TERM_SILENT_ANNUAL_FACTOR = 0.97
+# NCE prices a month-to-month seat 20% above an annual one, so most seats are annual and a
+# plain name is slightly more often the annual line: the tie goes to the one-year term.
+TERM_SILENT_ONE_MONTH_SHARE = 0.98
+# Catalogues cut names at 50 or 100 characters, and the term comes last: a cut name without a
+# term most likely lost it, so for Monthly billing the two terms are equally likely.
+TERM_CUT_MONTHLY_FACTOR = 0.58
+TRUNCATION_LENGTHS = frozenset({50, 100})
 BILLING_CONFLICT_FACTOR = 0.5
+# A one- or three-year term is sold billed monthly and billed yearly; a name that states the
+# term and says how it bills beats one that states the term only (the period type alone may
+# be entered wrongly). A name silent on both is doubted by the term factor already.
+BILLING_SILENT_FACTOR = 0.97
+_TERMS_WITH_TWO_BILLINGS = frozenset({"OneYear", "ThreeYears"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,7 +45,8 @@ class PairScore:
     """The score of one (variant, service) pair, with the variant-level factors.
 
     Attributes:
-        score: confidence in 0..1.
+        score: calibrated confidence in 0..1: the share of pairs with this raw score that
+            were right in labelled tenants (see `calibration`).
         name: the name-level match it builds on.
         factors: (factor, reason) for term, billing and segment.
         agreements: cues that agreed, for the reasons.
@@ -42,6 +56,7 @@ class PairScore:
     name: NameMatch
     factors: tuple[tuple[float, str], ...]
     agreements: tuple[str, ...]
+    raw: float = 0.0
 
 
 def _term_factor(variant: Variant, service: ServiceProfile) -> tuple[float, str]:
@@ -64,9 +79,18 @@ def _term_factor(variant: Variant, service: ServiceProfile) -> tuple[float, str]
         )
     if analysis.term_conflict:
         return TERM_CONFLICTING_CUES_FACTOR, f"term unclear: the name states several terms ({cue})"
-    if variant.billing_frequency == "Monthly":
+    if variant.billing_frequency == "Monthly" and len(service.record.name) in TRUNCATION_LENGTHS:
         return (
-            TERM_SILENT_MONTHLY_FACTOR,
+            TERM_CUT_MONTHLY_FACTOR,
+            f"no term in the service name, which is cut at {len(service.record.name)} "
+            "characters: one-month and one-year terms both bill Monthly",
+        )
+    if variant.billing_frequency == "Monthly":
+        factor = TERM_SILENT_MONTHLY_FACTOR
+        if variant.term == "OneMonth":
+            factor *= TERM_SILENT_ONE_MONTH_SHARE
+        return (
+            factor,
             "no term in the service name: one-month and one-year terms both bill Monthly",
         )
     return TERM_SILENT_ANNUAL_FACTOR, "no term in the service name"
@@ -74,13 +98,19 @@ def _term_factor(variant: Variant, service: ServiceProfile) -> tuple[float, str]
 
 def _billing_factor(variant: Variant, service: ServiceProfile) -> tuple[float, str]:
     billing = service.analysis.billing
+    source = "the name"
+    if billing is None and service.code_billing is not None:
+        billing, source = service.code_billing, "the stock code"
+    stated_term = service.analysis.term or service.iso_term
+    if billing is None and stated_term is not None and variant.term in _TERMS_WITH_TWO_BILLINGS:
+        return BILLING_SILENT_FACTOR, "the service name does not say how it bills"
     if billing is None:
         return 1.0, ""
     if billing == variant.billing_frequency:
-        return 1.0, f"billing agrees: the name says {billing}"
+        return 1.0, f"billing agrees: {source} says {billing}"
     return (
         BILLING_CONFLICT_FACTOR,
-        f"billing disagrees: the name says {billing}, the offer bills {variant.billing_frequency}",
+        f"billing disagrees: {source} says {billing}, the offer bills {variant.billing_frequency}",
     )
 
 
@@ -126,7 +156,8 @@ def pair_score(variant: Variant, service: ServiceProfile, name: NameMatch) -> Pa
             score *= factor
         elif reason:
             agreements.append(reason)
-    return PairScore(min(1.0, max(0.0, score)), name, tuple(factors), tuple(agreements))
+    raw = min(1.0, max(0.0, score))
+    return PairScore(calibrated(raw), name, tuple(factors), tuple(agreements), raw)
 
 
 def explain(pair: PairScore) -> list[str]:
@@ -152,4 +183,8 @@ def explain(pair: PairScore) -> list[str]:
     reasons.extend(pair.agreements)
     reasons.extend(reason for _, reason in name.factors)
     reasons.extend(reason for _, reason in pair.factors)
+    reasons.append(
+        f"score {pair.score:.2f}: the share of pairs with evidence {pair.raw:.2f} that were "
+        "right in labelled test tenants"
+    )
     return reasons

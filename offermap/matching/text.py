@@ -13,18 +13,32 @@ _ID_RE = re.compile(r"(?<![A-Za-z0-9])([A-Za-z0-9]{12})(?::([A-Za-z0-9]{4}))?(?!
 _PRICE_RE = re.compile(r"(?:\brrp\b\.?\s*)?[$€£]\s*\d+(?:[.,]\d+)?|\brrp\b\.?", re.IGNORECASE)
 _GLUE_LETTERS_DIGIT = re.compile(r"(?<=[a-z]{4})(?=\d)")
 _GLUE_DIGIT_LETTERS = re.compile(r"(?<=\d)(?=[a-z]{4})")
+# "365E5": a family number glued to an edition code.
+_GLUE_NUMBER_EDITION = re.compile(r"(?<=\d{3})(?=[a-z]\d(?![a-z0-9]))")
+# Short catalogue codes glued to a number: "5742NCE", "COM1YR", "NCE12M".
+_GLUE_CODES = re.compile(
+    r"(?<=\d)(?=(?:nce|com|edu|gov|npo|mth)(?![a-z]))|(?<=nce|com|edu|gov|npo)(?=\d)"
+)
 _TOKEN_RE = re.compile(r"[a-z0-9]+")
 
 # Spellings that punctuation carries and tokenising would lose, rewritten into words first.
 _RAW_REWRITES: tuple[tuple[re.Pattern[str], str], ...] = (
     # No word boundary before "add": catalogues glue it on ("CAPACITYADD-ON").
-    (re.compile(r"add\s*-?\s*on\b"), " addon "),
+    (re.compile(r"add\s*-?\s*on(?![a-z])"), " addon "),
     (re.compile(r"\be\s*\+\s*s\b"), " ems "),
     # Reseller price-list codes: "- A/M" annual billed monthly, "- A" annual, "- M" monthly.
     (re.compile(r"(?<![a-z0-9])a\s*/\s*m(?![a-z0-9])"), " anualidad pago mensual "),
     (re.compile(r"\s-\s*a\s*$"), " anual "),
     (re.compile(r"\s-\s*m\s*$"), " mensual "),
 )
+
+
+# Words a cut-off term cue may be the start of.
+TERM_WORDS = frozenset(
+    {"annual", "annually", "monthly", "month", "months", "year", "years", "mensual", "anual"}
+)
+# Words that mean nothing without the word that followed them.
+DANGLING_WORDS = frozenset({"billed", "billing", "paid", "payment", "commit", "commitment"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,8 +54,15 @@ class IdEvidence:
     offers: frozenset[str]
 
 
+# A word glued to a number ("Capacity1316") can be 12 characters long too; Microsoft's ids
+# never start or end with a run of five letters against a plain number.
+_GLUED_WORD_NUMBER = re.compile(r"^(?:[A-Za-z]{5,}\d+|\d+[A-Za-z]{5,})$")
+
+
 def _looks_like_product_id(token: str) -> bool:
     digits = sum(ch.isdigit() for ch in token)
+    if _GLUED_WORD_NUMBER.match(token):
+        return False
     return digits >= 2 and len(token) - digits >= 2
 
 
@@ -88,6 +109,8 @@ def raw_tokens(text: str) -> list[str]:
         folded = pattern.sub(replacement, folded)
     folded = _GLUE_LETTERS_DIGIT.sub(" ", folded)
     folded = _GLUE_DIGIT_LETTERS.sub(" ", folded)
+    folded = _GLUE_NUMBER_EDITION.sub(" ", folded)
+    folded = _GLUE_CODES.sub(" ", folded)
     return _TOKEN_RE.findall(folded)
 
 
@@ -152,12 +175,17 @@ def repair_tokens(tokens: list[str], vocabulary: Vocabulary) -> tuple[list[str],
                 repaired.extend(parts)
                 continue
         repaired.append(token)
-    # Names are cut at 50 or 100 characters, so only the last word can be a stub.
+    # Names are cut at 50 or 100 characters, so only the last word can be a stub. Three
+    # letters are enough for a term word ("Ann" of "Annual"), which is what usually comes last.
     if repaired:
         last = repaired[-1]
-        if len(last) >= 4 and last.isalpha() and last not in vocabulary:
+        if len(last) >= 3 and last.isalpha() and last not in vocabulary:
             completed = vocabulary.complete(last)
-            if completed is not None:
+            if completed in DANGLING_WORDS:
+                # "Annual (Bille" lost what was billed how: completing it would misread it.
+                notes.append(f"dropped cut-off '{last}'")
+                repaired.pop()
+            elif completed is not None and (len(last) >= 4 or completed in TERM_WORDS):
                 notes.append(f"read truncated '{last}' as '{completed}'")
                 repaired[-1] = completed
     return repaired, notes

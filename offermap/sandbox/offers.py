@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import uuid
 from dataclasses import dataclass
-from importlib import resources
+
+from offermap.catalogue import load_offers
 
 # CloudCockpit offer ids are GUIDs; the sandbox derives stable ones from the Microsoft id.
 OFFER_NAMESPACE = uuid.UUID("6f1c2b0e-3d4a-5e6f-8a9b-0c1d2e3f4a5b")
@@ -46,47 +45,24 @@ def offer_guid(provider_offer_id: str) -> str:
     return str(uuid.uuid5(OFFER_NAMESPACE, provider_offer_id))
 
 
-def _parse_terms(text: str, where: str) -> tuple[tuple[str, str], ...]:
-    pairs: list[tuple[str, str]] = []
-    for part in text.split("|"):
-        term, sep, billing = part.partition(":")
-        if not sep or not term or not billing:
-            raise ValueError(
-                f"{where}: malformed term pair {part!r} (expected Term:BillingFrequency)"
-            )
-        pairs.append((term, billing))
-    return tuple(pairs)
-
-
 def load_nce_offers() -> list[Offer]:
-    """Read the real NCE offers shipped in `offermap/sandbox/data/nce_offers.csv`.
+    """The real NCE offers of the shipped catalogue (`offermap.catalogue`), as sandbox offers.
 
     Raises:
-        ValueError: naming the row when a row lacks a field or has a malformed term pair.
+        ValueError: naming the line when a catalogue row lacks a field or has a malformed
+            term pair.
     """
-    text = resources.files("offermap.sandbox").joinpath("data/nce_offers.csv").read_text("utf-8")
-    offers: list[Offer] = []
-    for line_no, row in enumerate(csv.DictReader(io.StringIO(text)), start=2):
-        where = f"nce_offers.csv line {line_no}"
-        missing = [
-            k
-            for k in ("provider_offer_id", "name", "offer_type", "segment", "terms")
-            if not row.get(k)
-        ]
-        if missing:
-            raise ValueError(f"{where}: missing {', '.join(missing)}")
-        pid = row["provider_offer_id"].strip()
-        offers.append(
-            Offer(
-                offer_id=offer_guid(pid),
-                provider_offer_id=pid,
-                name=row["name"].strip(),
-                offer_type=row["offer_type"].strip(),
-                segment=row["segment"].strip(),
-                terms=_parse_terms(row["terms"].strip(), where),
-            )
+    return [
+        Offer(
+            offer_id=offer_guid(row.provider_offer_id),
+            provider_offer_id=row.provider_offer_id,
+            name=row.name,
+            offer_type=row.offer_type,
+            segment=row.segment,
+            terms=row.terms,
         )
-    return offers
+        for row in load_offers()
+    ]
 
 
 def made_up_offers() -> list[Offer]:

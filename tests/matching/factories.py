@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import csv
-from importlib import resources
 from pathlib import Path
 
+from offermap.catalogue import load_offers
 from offermap.matching import ServiceRecord, Variant
 
 DATA = Path(__file__).parent / "data"
@@ -56,23 +56,19 @@ def service(
 
 
 def nce_variants() -> list[Variant]:
-    """Every term pair of the package's NCE offer list as a variant (offer id = provider id)."""
-    text = resources.files("offermap").joinpath("sandbox/data/nce_offers.csv").read_text("utf-8")
-    variants: list[Variant] = []
-    for row in csv.DictReader(text.splitlines()):
-        for pair in row["terms"].split("|"):
-            term, billing = pair.split(":")
-            variants.append(
-                variant(
-                    row["name"],
-                    row["provider_offer_id"],
-                    term=term,
-                    billing=billing,
-                    segment=row["segment"],
-                    offer_type=row["offer_type"],
-                )
-            )
-    return variants
+    """Every term pair of the shipped NCE catalogue as a variant (offer id = provider id)."""
+    return [
+        variant(
+            offer.name,
+            offer.provider_offer_id,
+            term=term,
+            billing=billing,
+            segment=offer.segment,
+            offer_type=offer.offer_type,
+        )
+        for offer in load_offers()
+        for term, billing in offer.terms
+    ]
 
 
 def dev_services() -> tuple[list[ServiceRecord], dict[tuple[str, str, str, str], int]]:

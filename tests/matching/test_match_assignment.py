@@ -123,7 +123,7 @@ def test_runner_up_above_threshold_is_proposed_at_rank_two():
 
 def test_top_k_and_alternatives_bound_the_lists():
     offer = variant("Microsoft 365 Business Standard", STANDARD, term="OneMonth")
-    services = [service(i, f"Microsoft 365 Business Standard copy {i}") for i in range(1, 7)]
+    services = [service(i, "Microsoft 365 Business Standard - Month to Month") for i in range(1, 7)]
 
     [result] = match([offer], services, config=MatchConfig(top_k=1, alternatives=2))
 
