@@ -165,15 +165,15 @@ class AutotaskClient:
         url = f"{self._lookup_url}V1.0/ZoneInformation"
         # ZoneInformation takes no credentials and is exempt from the thread limit.
         call = Call("ZoneInformation", auth=False, limited=False, paced=False)
-        response = self._requester.send("GET", url, call, params={"user": self._username})
+        reply = self._requester.send("GET", url, call, params={"user": self._username})
         try:
-            zone = ZoneInfo.model_validate(response.json())
+            zone = ZoneInfo.model_validate(reply.payload)
             root = rest_root(zone.url, "zone URL")
-        except ValueError as exc:  # JSONDecodeError, ValidationError and bad URLs all are
+        except ValueError as exc:  # ValidationError and bad URLs both are
             raise AutotaskError(
                 f"Autotask ZoneInformation for user {self._username!r} is unusable: "
                 f"{describe(exc)}",
-                status=response.status_code,
+                status=reply.status,
                 entity="ZoneInformation",
             ) from None
         logger.info("Autotask user %s is in zone %s (%s)", self._username, zone.zone_name, root)
@@ -212,11 +212,11 @@ class AutotaskClient:
             cached = self._fields.get(entity.lower())
         if cached is not None:
             return cached
-        response = self._requester.send(
+        reply = self._requester.send(
             "GET", self._url(f"{entity}/entityInformation/fields"), Call(entity)
         )
         try:
-            payload = response.json()
+            payload = reply.payload
             raw = payload.get("fields") if isinstance(payload, dict) else None
             if not isinstance(raw, list):
                 raise ValueError("no 'fields' list")
@@ -224,7 +224,7 @@ class AutotaskClient:
         except ValueError as exc:
             raise AutotaskError(
                 f"Autotask {entity} entityInformation/fields is malformed: {describe(exc)}",
-                status=response.status_code,
+                status=reply.status,
                 entity=entity,
             ) from None
         with self._fields_lock:
@@ -266,18 +266,15 @@ class AutotaskClient:
         """
         entity = _entity(entity)
         body = count_body(filter)
-        response = self._requester.send(
+        reply = self._requester.send(
             "POST", self._url(f"{entity}/query/count"), Call(entity), json_body=body
         )
-        try:
-            payload = response.json()
-        except ValueError:
-            payload = None
+        payload = reply.payload
         value = payload.get("queryCount") if isinstance(payload, dict) else None
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
             raise AutotaskError(
                 f"Autotask {entity} query/count answered no integer queryCount",
-                status=response.status_code,
+                status=reply.status,
                 entity=entity,
             )
         return value
@@ -375,8 +372,8 @@ class AutotaskClient:
         while True:
             # Every page, the first and each nextPageUrl, is a POST with the same body:
             # Autotask answers 405 to a GET on a POST-started query.
-            response = self._requester.send("POST", url, Call(entity), json_body=body)
-            page = parse_page(response, entity, number)
+            reply = self._requester.send("POST", url, Call(entity), json_body=body)
+            page = parse_page(reply.payload, reply.status, entity, number)
             guard.check_ids(page)
             logger.debug("Autotask %s page %d: %d records", entity, number, len(page.items))
             yield page

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from offermap.autotask.models import ThresholdInfo
 
 DEFAULT_WINDOW_SECONDS = 3600.0
+# Successes in a row before a gate lowered by a thread-threshold refusal allows one more thread.
+DEFAULT_REGROW_AFTER = 20
 
 
 @dataclass(frozen=True)
@@ -24,6 +26,8 @@ class PacingPolicy:
 
     Attributes:
         check_every: requests between two ThresholdInformation calls (it counts as a request).
+        check_first: read ThresholdInformation before the first request of the process, so a
+            tenant already near its threshold (other integrations share it) is paced at once.
         slow_from: fraction of the budget (ours or the tenant's) where slowing down starts.
         max_delay: the pause before each request when the budget is almost spent; the pause
             grows in proportion from 0 at `slow_from` to this at 100 %.
@@ -31,6 +35,7 @@ class PacingPolicy:
     """
 
     check_every: int = 100
+    check_first: bool = True
     slow_from: float = 0.5
     max_delay: float = 2.0
     exhausted_delay: float = 60.0
@@ -46,28 +51,83 @@ class Pace:
     tenant_exhausted: bool = False
 
 
+class EndpointGate:
+    """Caps concurrent requests to one endpoint, and lowers the cap under back-pressure.
+
+    Autotask counts threads per integration code, so another process or integration using
+    the same code shares our 3. A "thread threshold exceeded" refusal therefore lowers the
+    cap by one (never below 1); `regrow_after` successes in a row raise it again by one.
+    """
+
+    def __init__(self, cap: int, regrow_after: int = DEFAULT_REGROW_AFTER) -> None:
+        self.cap = cap
+        self._limit = cap
+        self._regrow_after = regrow_after
+        self._in_use = 0
+        self._successes = 0
+        self._ready = threading.Condition()
+
+    @property
+    def limit(self) -> int:
+        """How many requests may be in flight now (the cap, or less after refusals)."""
+        with self._ready:
+            return self._limit
+
+    def acquire(self) -> None:
+        """Wait for a free slot and take it."""
+        with self._ready:
+            while self._in_use >= self._limit:
+                self._ready.wait()
+            self._in_use += 1
+
+    def release(self) -> None:
+        """Give a slot back."""
+        with self._ready:
+            self._in_use -= 1
+            self._ready.notify()
+
+    def refused(self) -> int:
+        """Autotask said the thread threshold was exceeded: lower the cap; return the new one."""
+        with self._ready:
+            self._limit = max(1, self._limit - 1)
+            self._successes = 0
+            return self._limit
+
+    def succeeded(self) -> None:
+        """Count a success; after enough in a row, allow one more request in flight."""
+        with self._ready:
+            if self._limit >= self.cap:
+                return
+            self._successes += 1
+            if self._successes >= self._regrow_after:
+                self._limit += 1
+                self._successes = 0
+                self._ready.notify()
+
+
 class TenantLimits:
-    """Semaphores per endpoint, our request times and the tenant's last known usage."""
+    """Gates per endpoint, our request times and the tenant's last known usage."""
 
     def __init__(self, max_concurrency: int) -> None:
         self.max_concurrency = max_concurrency
         self._lock = threading.Lock()
-        self._semaphores: dict[str, threading.BoundedSemaphore] = {}
+        self._gates: dict[str, EndpointGate] = {}
         self._sent: deque[float] = deque()
         self._threshold: ThresholdInfo | None = None
         self._sent_since_check = 0
         self._checking = False
+        self._checked = False
         self._stale = False
 
-    def semaphore(self, entity: str) -> threading.BoundedSemaphore:
-        """The semaphore capping concurrent requests to `entity` (case-insensitive)."""
+    def gate(self, entity: str) -> EndpointGate:
+        """The gate capping concurrent requests to `entity` (case-insensitive)."""
         key = entity.lower()
         with self._lock:
-            semaphore = self._semaphores.get(key)
-            if semaphore is None:
-                semaphore = threading.BoundedSemaphore(self.max_concurrency)
-                self._semaphores[key] = semaphore
-            return semaphore
+            gate = self._gates.get(key)
+            if gate is None:
+                gate = EndpointGate(self.max_concurrency)
+                self._gates[key] = gate
+            return gate
 
     def record_request(self, now: float) -> None:
         """Count one request sent at `now` (monotonic seconds)."""
@@ -75,10 +135,15 @@ class TenantLimits:
             self._sent.append(now)
             self._sent_since_check += 1
 
-    def claim_threshold_check(self, check_every: int) -> bool:
-        """True for exactly one caller once `check_every` requests passed since the last check."""
+    def claim_threshold_check(self, check_every: int, check_first: bool = False) -> bool:
+        """True for exactly one caller once a check is due.
+
+        A check is due when `check_every` requests passed since the last one, when the usage
+        was marked stale, or (with `check_first`) when usage was never read yet.
+        """
         with self._lock:
-            due = self._stale or self._sent_since_check >= check_every
+            first = check_first and not self._checked
+            due = first or self._stale or self._sent_since_check >= check_every
             if due and not self._checking:
                 self._checking = True
                 return True
@@ -91,6 +156,7 @@ class TenantLimits:
                 self._threshold = info
             self._sent_since_check = 0
             self._checking = False
+            self._checked = True
             self._stale = False
 
     def mark_stale(self) -> None:

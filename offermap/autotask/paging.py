@@ -6,11 +6,9 @@ to POST with the same body; a client that stops at the first page silently loses
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
 from pydantic import ValidationError
 
 from offermap.autotask.errors import AutotaskError, describe
@@ -44,24 +42,20 @@ class Page:
     next_url: str | None
 
 
-def parse_page(response: httpx.Response, entity: str, number: int) -> Page:
+def parse_page(payload: Any, status: int, entity: str, number: int) -> Page:
     """Validate a query page completely before any of its records is used.
 
     Args:
-        response: a 2xx response of `/query` or of a nextPageUrl.
+        payload: the parsed JSON of a 2xx answer of `/query` or of a nextPageUrl.
+        status: its HTTP status, for errors.
         entity: the entity queried, for errors.
         number: the page number (1 for the first page), for errors.
 
     Raises:
-        AutotaskError: the body is not JSON, has no `items` list, an item is not an object or
-            has no integer `id`, or `pageDetails` is missing or malformed.
+        AutotaskError: the body is not an object, has no `items` list, an item is not an
+            object or has no integer `id`, or `pageDetails` is missing or malformed.
     """
     where = f"Autotask {entity} query page {number}"
-    status = response.status_code
-    try:
-        payload = response.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise AutotaskError(f"{where} is not JSON", status=status, entity=entity) from None
     if not isinstance(payload, dict):
         raise AutotaskError(f"{where} is not a JSON object", status=status, entity=entity)
     items = _get(payload, "items")

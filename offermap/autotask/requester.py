@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import random
 import threading
@@ -48,6 +49,14 @@ class Credentials:
             "UserName": self.username,
             "Secret": self.secret,
         }
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A successful answer: its status and its JSON body, parsed once."""
+
+    status: int
+    payload: Any
 
 
 @dataclass(frozen=True)
@@ -117,8 +126,11 @@ class Requester:
         *,
         json_body: dict[str, Any] | None = None,
         params: dict[str, str] | None = None,
-    ) -> httpx.Response:
-        """Send a request, retrying transient failures; return the 2xx response.
+    ) -> Reply:
+        """Send a request, retrying transient failures; return the 2xx answer's JSON.
+
+        A 2xx whose body is not JSON (cut short) is retried like a dropped connection: every
+        Autotask answer is JSON, and this client only reads, so asking again is safe.
 
         Raises:
             AutotaskAuthError: 401, an invalid integration code, or an unknown zone user.
@@ -143,14 +155,10 @@ class Requester:
                     entity=call.entity,
                 )
             else:
-                if response.is_success:
-                    return response
-                messages = [self._redact(m) for m in response_messages(response)]
-                failure = self._error(response, call.entity, what, messages)
-                retry = classify(response, messages)
-                if retry is None:
-                    raise failure
-                decision = retry
+                judged = self._judge(response, call, what)
+                if isinstance(judged, Reply):
+                    return judged
+                failure, decision = judged
             if retries >= self._retry.max_retries:
                 raise _gave_up(failure, f"gave up after {retries + 1} attempts")
             delay = self._retry.delay(retries, decision, self._rng)
@@ -174,6 +182,33 @@ class Requester:
             waited += delay
             retries += 1
 
+    def _judge(
+        self, response: httpx.Response, call: Call, what: str
+    ) -> Reply | tuple[AutotaskError, Retry]:
+        """The answer, or why it failed and how to retry it; raises when the failure is final."""
+        if response.is_success:
+            try:
+                payload = response.json()
+            except (json.JSONDecodeError, UnicodeDecodeError):
+                failure = AutotaskError(
+                    f"Autotask {call.entity} {what} answered HTTP {response.status_code} with a "
+                    "body that is not JSON",
+                    status=response.status_code,
+                    entity=call.entity,
+                )
+                return failure, Retry("malformed JSON body", throttled=False)
+            if call.limited:
+                self._limits.gate(call.entity).succeeded()
+            return Reply(response.status_code, payload)
+        messages = [self._redact(m) for m in response_messages(response)]
+        failure = self._error(response, call.entity, what, messages)
+        retry = classify(response, messages)
+        if retry is None:
+            raise failure
+        if retry.thread_limited and call.limited:
+            self._back_off_threads(call.entity)
+        return failure, retry
+
     def fetch_threshold(self) -> ThresholdInfo:
         """Read the tenant's hourly usage and remember it for pacing.
 
@@ -181,13 +216,13 @@ class Requester:
             AutotaskError: the call failed or the body is malformed.
         """
         call = Call("ThresholdInformation", paced=False)
-        response = self.send("GET", self._threshold_url(), call)
+        reply = self.send("GET", self._threshold_url(), call)
         try:
-            info = ThresholdInfo.model_validate(response.json())
-        except ValueError as exc:  # JSONDecodeError and ValidationError both are
+            info = ThresholdInfo.model_validate(reply.payload)
+        except ValueError as exc:  # a ValidationError
             raise AutotaskError(
                 f"Autotask ThresholdInformation answered a malformed body ({type(exc).__name__})",
-                status=response.status_code,
+                status=reply.status,
                 entity="ThresholdInformation",
             ) from None
         self._limits.update_threshold(info)
@@ -202,9 +237,9 @@ class Requester:
         json_body: dict[str, Any] | None,
         params: dict[str, str] | None,
     ) -> httpx.Response:
-        semaphore = self._limits.semaphore(call.entity) if call.limited else None
-        if semaphore is not None:
-            semaphore.acquire()
+        gate = self._limits.gate(call.entity) if call.limited else None
+        if gate is not None:
+            gate.acquire()
         try:
             with self._count_lock:
                 self._requests += 1
@@ -212,13 +247,25 @@ class Requester:
                 self._limits.record_request(self._clock())
             return self._http.request(method, url, headers=headers, json=json_body, params=params)
         finally:
-            if semaphore is not None:
-                semaphore.release()
+            if gate is not None:
+                gate.release()
+
+    def _back_off_threads(self, entity: str) -> None:
+        # Someone else (another process with our integration code) holds threads on this
+        # endpoint: send fewer at once instead of only waiting and colliding again.
+        limit = self._limits.gate(entity).refused()
+        logger.warning(
+            "Autotask %s: thread threshold exceeded; now at most %d concurrent request(s)",
+            entity,
+            limit,
+        )
 
     def _pace(self) -> None:
         waited = 0.0
         while True:
-            if self._limits.claim_threshold_check(self._pacing.check_every):
+            if self._limits.claim_threshold_check(
+                self._pacing.check_every, self._pacing.check_first
+            ):
                 self._refresh_threshold()
             pace = self._limits.pace(self._clock(), self._hourly_budget, self._pacing)
             if pace.delay <= 0:

@@ -26,11 +26,15 @@ TRANSIENT_EXCEPTIONS: tuple[type[Exception], ...] = (
 
 @dataclass(frozen=True)
 class Retry:
-    """A decision to retry: why, whether Autotask is pushing back, and its Retry-After."""
+    """A decision to retry: why, whether Autotask is pushing back, and its Retry-After.
+
+    `thread_limited` marks the per-endpoint thread threshold, which lowers the client's cap.
+    """
 
     reason: str
     throttled: bool
     retry_after: float | None = None
+    thread_limited: bool = False
 
 
 def classify(response: httpx.Response, messages: list[str]) -> Retry | None:
@@ -53,7 +57,12 @@ def classify(response: httpx.Response, messages: list[str]) -> Retry | None:
         return None
     retry_after = parse_retry_after(response.headers.get("Retry-After"))
     if contains_any(messages, THREAD_THRESHOLD):
-        return Retry("thread threshold exceeded", throttled=True, retry_after=retry_after)
+        return Retry(
+            "thread threshold exceeded",
+            throttled=True,
+            retry_after=retry_after,
+            thread_limited=True,
+        )
     if status == 429:
         return Retry("rate limited", throttled=True, retry_after=retry_after)
     if status < 500 or status == 501:

@@ -6,7 +6,6 @@ import json
 import secrets
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
@@ -14,12 +13,21 @@ from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, R
 from offermap.sandbox.autotask_entities import (
     COMPANY_FIELDS,
     COMPANY_TYPES,
+    COMPANY_UDFS,
     SERVICE_FIELDS,
     SLA_LABELS,
     EntityStore,
+    company_udfs,
     picklist,
 )
-from offermap.sandbox.autotask_query import Paging, Query, QueryError, parse_query, project
+from offermap.sandbox.autotask_query import (
+    Paging,
+    Query,
+    QueryError,
+    page_payload,
+    parse_query,
+    project,
+)
 from offermap.sandbox.credentials import SandboxCredentials
 from offermap.sandbox.limits import (
     DroppedResponse,
@@ -38,6 +46,7 @@ NOT_FOUND_HTML = (
     "<h2>404 - File or directory not found.</h2><h3>The resource you are looking for might have "
     "been removed, had its name changed, or is temporarily unavailable.</h3></body></html>"
 )
+_KIND_NAMES = {"entityinformation": "entityInformation", "userdefinedfields": "userDefinedFields"}
 UNAVAILABLE_HTML = "<html><body><h1>Service Unavailable</h1><p>HTTP Error 503.</p></body></html>"
 
 
@@ -49,9 +58,13 @@ class AutotaskKnobs(Knobs):
         reject_read_only_updates: when True, a PATCH/PUT naming a read-only field
             (periodType after create, markupRate, audit fields) fails with a 500;
             when False (default) those fields are silently ignored.
+        usage_latency: (share of the hourly threshold used, extra seconds) steps: third
+            parties report Autotask adding ~0.5 s per call from 50 % and ~1 s from 75 %
+            (unconfirmed, so off by default), e.g. `((0.5, 0.5), (0.75, 1.0))`.
     """
 
     reject_read_only_updates: bool = False
+    usage_latency: tuple[tuple[float, float], ...] = ()
 
 
 def _errors(status: int, *messages: str) -> JSONResponse:
@@ -105,10 +118,11 @@ class AutotaskEmulator:
                 "Companies",
                 "Company",
                 COMPANY_FIELDS,
-                tenant.autotask_companies,
+                [dict(c, userDefinedFields=company_udfs(c)) for c in tenant.autotask_companies],
                 {"companyType": picklist(COMPANY_TYPES, default="Customer")},
                 can_create=False,
                 can_update=False,
+                udfs=COMPANY_UDFS,
             ),
         }
         company_ids = {int(c["id"]) for c in tenant.autotask_companies}
@@ -117,6 +131,15 @@ class AutotaskEmulator:
             "vendorCompanyID": company_ids,
         }
         self.zone_host = credentials.autotask_zone_host
+
+    def load(self, entity: str, records: list[dict[str, Any]]) -> None:
+        """Serve `records` as the entity's records from now on (tests and benchmarks).
+
+        Raises:
+            KeyError: the emulator has no such entity.
+            ValueError: two records share an id.
+        """
+        self.entities[entity.lower()].replace(records)
 
     # -- entry point ---------------------------------------------------------------------------
 
@@ -216,7 +239,7 @@ class AutotaskEmulator:
                     "Thread Threshold Exceeded — The Autotask API thread threshold of "
                     f"{knobs.thread_threshold} threads has been exceeded",
                 )
-            await pause(knobs.latency_seconds)
+            await pause(knobs.latency_seconds + self.usage_latency())
             fault = self._faults.draw()
             if fault is not None:
                 self.stats.faults[fault] += 1
@@ -236,18 +259,19 @@ class AutotaskEmulator:
         finally:
             self._limiter.leave(owner, endpoint)
 
+    def usage_latency(self) -> float:
+        """The delay `knobs.usage_latency` adds to each request at the current hourly usage."""
+        knobs = self.knobs
+        if not knobs.usage_latency or knobs.hourly_threshold <= 0:
+            return 0.0
+        usage = self._limiter.hourly_count() / knobs.hourly_threshold
+        return max((extra for share, extra in knobs.usage_latency if usage >= share), default=0.0)
+
     @staticmethod
     def _kind(endpoint: str, rest: list[str]) -> str:
-        tail = rest[1:]
-        if tail and tail[0].isdigit():
-            return f"{endpoint}/{{id}}"
-        names = {
-            "query": "query",
-            "count": "count",
-            "next": "next",
-            "entityinformation": "entityInformation",
-        }
-        return "/".join([endpoint, *(names.get(p, p) for p in tail)])
+        # The counters' path kinds: "Services/query/next", "Services/{id}", ...
+        tail = ["{id}" if p.isdigit() else _KIND_NAMES.get(p, p) for p in rest[1:]]
+        return "/".join([endpoint, *tail])
 
     # -- endpoints ---------------------------------------------------------------------------------
 
@@ -278,7 +302,7 @@ class AutotaskEmulator:
                 if tail[1:] == ["fields"]:
                     return JSONResponse(store.field_info())
                 if tail[1:] == ["userdefinedfields"]:
-                    return JSONResponse({"fields": []})
+                    return JSONResponse(store.udf_info())
                 return _not_found()
             if tail[0] == "query":
                 return await self._query_endpoint(request, store, tail[1:])
@@ -324,22 +348,29 @@ class AutotaskEmulator:
             return _not_allowed(method)
         search = _query_param(request, "search")
         if tail == ["next"]:
-            if method == "GET" and search is None:
-                # A POST-origin page carries no search parameter and must be followed by POST.
-                return _not_allowed("GET")
+            # A next page must be asked for with the first request's verb: a GET-started
+            # query carries its search in the URL, a POST-started one does not.
+            if (method == "GET") != (search is not None):
+                return _not_allowed(method)
             paging_text = _query_param(request, "paging")
             if paging_text is None:
                 raise QueryError("The paging parameter is required.")
             paging = Paging.decode(paging_text)
-            query = self._read_query(store, await self._query_body(request, method, search))
-            return self._page(request, store, query, paging, search if method == "GET" else None)
+            query = parse_query(store.shape, await self._query_body(request, method, search))
+            page = store.pick(paging.next_ids, query.predicate)
+            # Anchor on the ids promised, so records deleted meanwhile cannot end the paging.
+            anchor = max(paging.next_ids, default=None)
+            return self._page(request, store, query, page, anchor, paging, search)
         if tail not in ([], ["count"]):
             return _not_found()
-        query = self._read_query(store, await self._query_body(request, method, search))
-        matched = [r for r in store.records() if query.predicate(r)]
+        query = parse_query(store.shape, await self._query_body(request, method, search))
         if tail == ["count"]:
-            return JSONResponse({"queryCount": len(matched)})
-        return self._page(request, store, query, None, search if method == "GET" else None, matched)
+            return JSONResponse({"queryCount": store.count(query.predicate)})
+        page = store.scan(query.predicate, None, query.max_records)
+        anchor = int(page[-1]["id"]) if page else None
+        # Only a GET-started query carries its search into the next page's URL.
+        origin_search = search if method == "GET" else None
+        return self._page(request, store, query, page, anchor, None, origin_search)
 
     async def _query_body(self, request: Request, method: str, search: str | None) -> Any:
         if method == "GET":
@@ -351,59 +382,18 @@ class AutotaskEmulator:
                 raise QueryError("The search parameter is not valid JSON.") from None
         return await self._json_body(request)
 
-    @staticmethod
-    def _read_query(store: EntityStore, body: Any) -> Query:
-        return parse_query(store.shape, body)
-
     def _page(
         self,
         request: Request,
         store: EntityStore,
         query: Query,
+        page: list[dict[str, Any]],
+        anchor: int | None,
         paging: Paging | None,
         search: str | None,
-        matched: list[dict[str, Any]] | None = None,
     ) -> Response:
-        if matched is None:
-            matched = [r for r in store.records() if query.predicate(r)]
         size = query.max_records if paging is None else paging.page_size
-        if paging is None:
-            page = matched[:size]
-            previous: tuple[int, ...] = ()
-        else:
-            wanted = set(paging.next_ids)
-            page = [r for r in matched if int(r["id"]) in wanted]
-            previous = paging.previous_ids
-        following: list[dict[str, Any]] = []
-        if page:
-            last = int(page[-1]["id"])
-            following = [r for r in matched if int(r["id"]) > last][:size]
-        page_ids = tuple(int(r["id"]) for r in page)
-        next_url = None
-        if following:
-            next_paging = Paging(size, page_ids, tuple(int(r["id"]) for r in following))
-            next_url = self._paging_url(request, store, next_paging, search)
-        prev_url = None
-        if previous:
-            prev_url = self._paging_url(request, store, Paging(size, (), previous), search)
-        return JSONResponse(
-            {
-                "items": [project(r, query.include_fields) for r in page],
-                "pageDetails": {
-                    "count": len(page),
-                    "requestCount": size,
-                    "prevPageUrl": prev_url,
-                    "nextPageUrl": next_url,
-                },
-            }
-        )
-
-    def _paging_url(
-        self, request: Request, store: EntityStore, paging: Paging, search: str | None
-    ) -> str:
+        following = [] if anchor is None else store.scan(query.predicate, anchor, size)
         root = f"{request.base_url}autotask/{self.zone_host}/ATServicesRest/"
-        base = f"{root}V1.0/{store.name}/query/next"
-        url = f"{base}?paging={quote(paging.encode(), safe='')}"
-        if search is not None:
-            url += f"&search={quote(search, safe='')}"
-        return url
+        next_url = f"{root}V1.0/{store.name}/query/next"
+        return JSONResponse(page_payload(next_url, query, page, following, paging, search))

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import bisect
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from itertools import islice
 from typing import Any
 
-from offermap.sandbox.autotask_query import EntityShape, QueryError, coerce
+from offermap.sandbox.autotask_query import EntityShape, Predicate, QueryError, coerce
 
 API_RESOURCE_ID = 29682833
 
@@ -45,6 +47,52 @@ class FieldSpec:
             "picklistParentValueField": "",
             "isSupportedWebhookField": False,
         }
+
+
+@dataclass(frozen=True)
+class UdfSpec:
+    """One user-defined field, as `/entityInformation/userDefinedFields` describes it."""
+
+    name: str
+    data_type: str
+    length: int = 0
+
+    def describe(self) -> dict[str, Any]:
+        """The UDF as Autotask's UserDefinedField model (label = name; no picklist)."""
+        return {
+            "name": self.name,
+            "label": self.name,
+            "type": self.data_type,
+            "length": self.length,
+            "description": "",
+            "isRequired": False,
+            "isReadOnly": False,
+            "isQueryable": True,
+            "isReference": False,
+            "referenceEntityType": "",
+            "isPickList": False,
+            "picklistValues": None,
+            "picklistParentValueField": "",
+            "defaultValue": "",
+            "isSupportedWebhookField": False,
+        }
+
+
+COMPANY_UDFS: tuple[UdfSpec, ...] = (
+    UdfSpec("Number of Employees", "integer"),
+    UdfSpec("Customer Tier", "string", 50),
+)
+_TIERS = ("Gold", "Silver", "Bronze", None)
+
+
+def company_udfs(record: dict[str, Any]) -> list[dict[str, Any]]:
+    """Deterministic UDF values for a sandbox company (the tenant generator has none)."""
+    cid = int(record["id"])
+    employees = None if cid % 7 == 0 else 5 + (cid * 37) % 495
+    return [
+        {"name": "Number of Employees", "value": None if employees is None else str(employees)},
+        {"name": "Customer Tier", "value": _TIERS[cid % len(_TIERS)]},
+    ]
 
 
 SERVICE_FIELDS: tuple[FieldSpec, ...] = (
@@ -134,17 +182,32 @@ class EntityStore:
         *,
         can_create: bool,
         can_update: bool,
+        udfs: tuple[UdfSpec, ...] = (),
     ) -> None:
-        """Hold a copy of `records` so that writes never touch the tenant's lists."""
+        """Hold a copy of `records` so that writes never touch the tenant's lists.
+
+        Records of an entity with `udfs` carry `userDefinedFields` as [{"name", "value"}].
+        """
         self.name = name
         self.singular = singular
         self.fields = fields
-        self.shape = EntityShape(name, {f.name: f.data_type for f in fields})
+        self.udfs = udfs
+        self.shape = EntityShape(
+            name, {f.name: f.data_type for f in fields}, {u.name: u.data_type for u in udfs}
+        )
         self.picklists = picklists
         self.can_create = can_create
         self.can_update = can_update
         self._by_id = {int(r["id"]): dict(r) for r in records}
         self._ids = sorted(self._by_id)
+
+    def replace(self, records: list[dict[str, Any]]) -> None:
+        """Serve copies of `records` instead of the current ones (tests and benchmarks)."""
+        by_id = {int(r["id"]): dict(r) for r in records}
+        if len(by_id) != len(records):
+            raise ValueError(f"{self.name}: records must have distinct ids")
+        self._by_id = by_id
+        self._ids = sorted(by_id)
 
     def records(self) -> list[dict[str, Any]]:
         """All records, id-ascending."""
@@ -153,6 +216,30 @@ class EntityStore:
     def get(self, record_id: int) -> dict[str, Any] | None:
         """One record or None."""
         return self._by_id.get(record_id)
+
+    def count(self, predicate: Predicate) -> int:
+        """How many records match."""
+        return sum(1 for i in self._ids if predicate(self._by_id[i]))
+
+    def scan(self, predicate: Predicate, after: int | None, limit: int) -> list[dict[str, Any]]:
+        """Up to `limit` matching records with ids above `after` (all ids when None), ascending.
+
+        Starts at `after` through the sorted ids, so a page costs its own size, not the tenant's.
+        """
+        start = 0 if after is None else bisect.bisect_right(self._ids, after)
+        found: list[dict[str, Any]] = []
+        for record_id in islice(self._ids, start, None):
+            record = self._by_id[record_id]
+            if predicate(record):
+                found.append(record)
+                if len(found) >= limit:
+                    break
+        return found
+
+    def pick(self, ids: Iterable[int], predicate: Predicate) -> list[dict[str, Any]]:
+        """The records with these ids that still exist and still match, ascending."""
+        chosen = (self._by_id.get(i) for i in sorted(ids))
+        return [r for r in chosen if r is not None and predicate(r)]
 
     def info(self) -> dict[str, Any]:
         """The entity as `/entityInformation` describes it."""
@@ -167,7 +254,7 @@ class EntityStore:
                 "userAccessForDelete": 0,
                 "userAccessForQuery": 1,
                 "userAccessForUpdate": 1 if self.can_update else 0,
-                "hasUserDefinedFields": False,
+                "hasUserDefinedFields": bool(self.udfs),
                 "supportsWebhookCallouts": False,
             }
         }
@@ -175,6 +262,10 @@ class EntityStore:
     def field_info(self) -> dict[str, Any]:
         """The entity's fields as `/entityInformation/fields` describes them."""
         return {"fields": [f.describe(self.picklists.get(f.name)) for f in self.fields]}
+
+    def udf_info(self) -> dict[str, Any]:
+        """The entity's UDFs as `/entityInformation/userDefinedFields` describes them."""
+        return {"fields": [u.describe() for u in self.udfs]}
 
     def _spec(self, name: str) -> FieldSpec:
         return next(f for f in self.fields if f.name == name)
@@ -248,6 +339,8 @@ class EntityStore:
         )
         if record.get("isActive") is None:
             record["isActive"] = True  # new services are active by default
+        if self.udfs:
+            record["userDefinedFields"] = [{"name": u.name, "value": None} for u in self.udfs]
         self._derive(record)
         self._by_id[new_id] = record
         bisect.insort(self._ids, new_id)

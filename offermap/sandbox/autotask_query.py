@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import quote
 
 Record = dict[str, Any]
 Predicate = Callable[[Record], bool]
@@ -25,22 +26,35 @@ class QueryError(Exception):
 
 @dataclass(frozen=True)
 class EntityShape:
-    """What the query engine needs to know about an entity: its name and field types."""
+    """What the query engine needs to know about an entity: its fields and UDFs with types."""
 
     name: str
     fields: dict[str, str]  # canonical field name -> Autotask dataType
+    udfs: dict[str, str] = field(default_factory=dict)  # UDF name -> dataType
 
-    def resolve(self, field: str) -> str:
+    def resolve(self, name: str) -> str:
         """The canonical name of a field given in any case.
 
         Raises:
             QueryError: "Unable to find {field} in the {Entity} Entity" for an unknown field.
         """
-        lowered = field.lower()
-        for name in self.fields:
-            if name.lower() == lowered:
-                return name
-        raise QueryError(f"Unable to find {field} in the {self.name} Entity")
+        return _resolve(name, self.fields, self.name)
+
+    def resolve_udf(self, name: str) -> str:
+        """The canonical name of a user-defined field given in any case.
+
+        Raises:
+            QueryError: the same "Unable to find" message as for a field.
+        """
+        return _resolve(name, self.udfs, self.name)
+
+
+def _resolve(name: str, known: dict[str, str], entity: str) -> str:
+    lowered = name.lower()
+    for canonical in known:
+        if canonical.lower() == lowered:
+            return canonical
+    raise QueryError(f"Unable to find {name} in the {entity} Entity")
 
 
 @dataclass(frozen=True)
@@ -94,64 +108,103 @@ def coerce(data_type: str, value: Any) -> Any:
     return str(value).lower()
 
 
-def _condition(shape: EntityShape, cond: dict[str, Any]) -> Predicate | None:
-    c = _lower_keys(cond)
-    op = str(c.get("op", "")).lower()
-    if op in GROUP_OPS:
-        children = [p for p in (_condition(shape, _as_dict(i)) for i in c.get("items") or []) if p]
-        if not children:
+ONE_UDF = "You can only query by one user-defined field at a time."
+
+
+class _Parser:
+    """Turns filter JSON into predicates, remembering which UDFs the query touches."""
+
+    def __init__(self, shape: EntityShape) -> None:
+        self.shape = shape
+        self.udfs: set[str] = set()
+
+    def condition(self, cond: dict[str, Any]) -> Predicate | None:
+        c = _lower_keys(cond)
+        op = str(c.get("op", "")).lower()
+        if op in GROUP_OPS:
+            parsed = (self.condition(_as_dict(i)) for i in c.get("items") or [])
+            children = [p for p in parsed if p]
+            if not children:
+                return None
+            if op == "and":
+                return lambda r: all(p(r) for p in children)
+            return lambda r: any(p(r) for p in children)
+        if op not in COMPARISON_OPS | STRING_OPS | EXIST_OPS | LIST_OPS:
+            # Autotask silently drops conditions with an unknown operator ("ne" is the classic).
             return None
-        if op == "and":
-            return lambda r: all(p(r) for p in children)
-        return lambda r: any(p(r) for p in children)
-    known = COMPARISON_OPS | STRING_OPS | EXIST_OPS | LIST_OPS
-    if op not in known:
-        # Autotask silently drops conditions with an unknown operator ("ne" is the classic).
+        name = str(c.get("field", ""))
+        if _truthy(c.get("udf")):
+            udf = self.shape.resolve_udf(name)
+            self.udfs.add(udf)
+            if len(self.udfs) > 1:
+                raise QueryError(ONE_UDF)
+            return _predicate(op, udf, self.shape.udfs[udf], c.get("value"), _udf_reader(udf))
+        field_name = self.shape.resolve(name)
+        return _predicate(
+            op, field_name, self.shape.fields[field_name], c.get("value"), _field_reader(field_name)
+        )
+
+
+def _truthy(flag: Any) -> bool:
+    return flag is True or (isinstance(flag, str) and flag.lower() == "true")
+
+
+def _field_reader(name: str) -> Callable[[Record], Any]:
+    return lambda r: r.get(name)
+
+
+def _udf_reader(name: str) -> Callable[[Record], Any]:
+    def read(record: Record) -> Any:
+        for udf in record.get("userDefinedFields") or ():
+            if udf.get("name") == name:
+                return udf.get("value")
         return None
-    if c.get("udf"):
-        raise QueryError(f"Unable to find {c.get('field')} in the {shape.name} Entity")
-    field = shape.resolve(str(c.get("field", "")))
-    data_type = shape.fields[field]
+
+    return read
+
+
+_COMPARE: dict[str, Callable[[Any, Any], bool]] = {
+    "eq": lambda a, b: a == b,
+    "noteq": lambda a, b: a != b,
+    "gt": lambda a, b: a > b,
+    "gte": lambda a, b: a >= b,
+    "lt": lambda a, b: a < b,
+    "lte": lambda a, b: a <= b,
+}
+_TEXT: dict[str, Callable[[str, str], bool]] = {
+    "beginswith": str.startswith,
+    "endswith": str.endswith,
+    "contains": str.__contains__,
+}
+
+
+def _predicate(
+    op: str, name: str, data_type: str, raw: Any, read: Callable[[Record], Any]
+) -> Predicate:
     if op in EXIST_OPS:
         want = op == "exist"
-        return lambda r: (r.get(field) not in (None, "")) is want
-    raw = c.get("value")
+        return lambda r: (read(r) not in (None, "")) is want
     try:
         if op in LIST_OPS:
             values = raw if isinstance(raw, list) else [raw]
             wanted = {coerce(data_type, v) for v in values}
             negate = op == "notin"
+            # Like SQL's IN / NOT IN, a null value is in neither.
             return lambda r: (
-                _not_null(r, field) and ((coerce(data_type, r[field]) in wanted) != negate)
+                read(r) is not None and ((coerce(data_type, read(r)) in wanted) != negate)
             )
         if op in STRING_OPS:
-            needle = str(raw).lower()
-            test = {
-                "beginswith": str.startswith,
-                "endswith": str.endswith,
-                "contains": str.__contains__,
-            }[op]
-            return lambda r: _not_null(r, field) and test(str(r[field]).lower(), needle)
+            needle, test = str(raw).lower(), _TEXT[op]
+            return lambda r: read(r) is not None and test(str(read(r)).lower(), needle)
         target = coerce(data_type, raw)
     except (TypeError, ValueError) as exc:
-        raise QueryError(f"Invalid value for {field}: {raw!r} ({exc})") from None
-    compare: Callable[[Any, Any], bool] = {
-        "eq": lambda a, b: a == b,
-        "noteq": lambda a, b: a != b,
-        "gt": lambda a, b: a > b,
-        "gte": lambda a, b: a >= b,
-        "lt": lambda a, b: a < b,
-        "lte": lambda a, b: a <= b,
-    }[op]
+        raise QueryError(f"Invalid value for {name}: {raw!r} ({exc})") from None
+    compare = _COMPARE[op]
     if target is None:
         # eq null behaves like notExist, noteq null like exist.
-        return lambda r: (r.get(field) is None) is (op == "eq")
+        return lambda r: (read(r) is None) is (op == "eq")
     # Like SQL, a null field matches no comparison (not even noteq).
-    return lambda r: _not_null(r, field) and compare(coerce(data_type, r[field]), target)
-
-
-def _not_null(record: Record, field: str) -> bool:
-    return record.get(field) is not None
+    return lambda r: read(r) is not None and compare(coerce(data_type, read(r)), target)
 
 
 def _as_dict(obj: Any) -> dict[str, Any]:
@@ -164,7 +217,8 @@ def parse_query(shape: EntityShape, body: Any) -> Query:
     """Parse a query body (POST body or the `search` JSON) for an entity.
 
     Raises:
-        QueryError: for a malformed body, an unknown field or MaxRecords outside 1..500.
+        QueryError: for a malformed body, an unknown field, more than one UDF, or MaxRecords
+            outside 1..500.
     """
     if not isinstance(body, dict):
         raise QueryError("The query must be a JSON object with a filter")
@@ -172,7 +226,8 @@ def parse_query(shape: EntityShape, body: Any) -> Query:
     raw_filter = b.get("filter") or []
     if not isinstance(raw_filter, list):
         raw_filter = [raw_filter]
-    predicates = [p for p in (_condition(shape, _as_dict(c)) for c in raw_filter) if p]
+    parser = _Parser(shape)
+    predicates = [p for p in (parser.condition(_as_dict(c)) for c in raw_filter) if p]
     max_records = PAGE_SIZE
     if b.get("maxrecords") is not None:
         try:
@@ -189,7 +244,7 @@ def parse_query(shape: EntityShape, body: Any) -> Query:
             try:
                 resolved.append(shape.resolve(str(name)))
             except QueryError:
-                continue  # unknown projected fields are left out, not an error
+                continue  # unknown projected fields (and UDF names) are left out, not an error
         include = tuple(resolved) or None
     return Query(
         predicate=lambda r: all(p(r) for p in predicates),
@@ -202,7 +257,8 @@ def parse_query(shape: EntityShape, body: Any) -> Query:
 def project(record: Record, include: tuple[str, ...] | None) -> Record:
     """The record as the API returns it, limited to `include` when given."""
     out = dict(record) if include is None else {k: record.get(k) for k in include}
-    out["userDefinedFields"] = []
+    # Every item carries its UDFs (an empty list for entities without any), even when projected.
+    out["userDefinedFields"] = [dict(u) for u in record.get("userDefinedFields") or ()]
     return out
 
 
@@ -241,3 +297,43 @@ class Paging:
             )
         except (ValueError, KeyError, TypeError, AttributeError):
             raise QueryError("The paging parameter is not valid.") from None
+
+
+def page_payload(
+    next_base: str,
+    query: Query,
+    page: list[Record],
+    following: list[Record],
+    paging: Paging | None,
+    search: str | None,
+) -> dict[str, Any]:
+    """A query page as Autotask answers it, with absolute `/query/next` URLs.
+
+    Args:
+        next_base: the absolute `.../V1.0/{Entity}/query/next` URL.
+        query: the parsed query (projection and page size).
+        page: this page's records.
+        following: the next page's records (empty when this is the last page).
+        paging: the paging state this page was asked with (None for the first page).
+        search: the search JSON of a GET-started query, carried into its page URLs.
+    """
+    size = query.max_records if paging is None else paging.page_size
+
+    def url(state: Paging) -> str:
+        text = f"{next_base}?paging={quote(state.encode(), safe='')}"
+        return text if search is None else f"{text}&search={quote(search, safe='')}"
+
+    page_ids = tuple(int(r["id"]) for r in page)
+    next_url = url(Paging(size, page_ids, tuple(int(r["id"]) for r in following)))
+    prev_url = None
+    if paging is not None and paging.previous_ids:
+        prev_url = url(Paging(size, (), paging.previous_ids))
+    return {
+        "items": [project(r, query.include_fields) for r in page],
+        "pageDetails": {
+            "count": len(page),
+            "requestCount": size,
+            "prevPageUrl": prev_url,
+            "nextPageUrl": next_url if following else None,
+        },
+    }

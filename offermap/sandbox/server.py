@@ -84,7 +84,11 @@ class _ForegroundServer(uvicorn.Server):
 
 
 def _bind(port: int) -> socket.socket:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    # With protocol 0 asyncio does not recognise a TCP socket and leaves Nagle's algorithm on:
+    # every response then waits ~40 ms for the client's delayed ACK. Accepted sockets inherit
+    # TCP_NODELAY from the listening one.
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((HOST, port))
     sock.listen(128)

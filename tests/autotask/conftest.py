@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import respx
 
-from offermap.autotask import AutotaskClient, clear_shared_limits, clear_zone_cache
+from offermap.autotask import AutotaskClient, PacingPolicy, clear_shared_limits, clear_zone_cache
 from offermap.settings import AutotaskSettings
 
 from .fake_server import CODE, LOOKUP_ROOT, SECRET, USERNAME, FakeAutotask
@@ -87,6 +87,9 @@ def client_factory(sleeps: Sleeps) -> Iterator[Callable[..., AutotaskClient]]:
             for key in ("pacing", "zone_cache", "zone_ttl_seconds")
             if key in overrides
         }
+        # These tests script the fake request by request; the usage read before the first
+        # request (the default) would take the first scripted answer. test_limits covers it.
+        kwargs.setdefault("pacing", PacingPolicy(check_first=False))
         client = AutotaskClient(
             make_settings(**overrides),
             sleep=sleeps,

@@ -192,7 +192,6 @@ def test_page_with_a_duplicate_inside_it_is_an_error(router, fake, client_factor
 
 
 BAD_SECOND_PAGES = {
-    "not json": "<html>oops</html>",
     "not an object": json.dumps([1, 2]),
     "no items": {"pageDetails": {"nextPageUrl": None}},
     "items not a list": {"items": {"id": 3}, "pageDetails": {"nextPageUrl": None}},
@@ -246,3 +245,25 @@ def test_page_sizes_follow_server_not_assumed_500(fake: FakeAutotask, client_fac
     fake.records["Services"] = [service(i) for i in range(1, 21)]
     fake.page_size = 7  # a server that pages below 500 must still be read completely
     assert [s.id for s in client_factory().iter_services()] == list(range(1, 21))
+
+
+def test_a_cut_short_page_is_asked_for_again_and_read_once(router, fake, client_factory, sleeps):
+    calls = _serve(router, [_page([1, 2], NEXT), '{"items": [{"id": 3, "na', _page([3, 4])])
+    got = [s.id for s in client_factory().iter_services(count_first=False)]
+    assert got == [1, 2, 3, 4]
+    assert len(calls) == 3 and calls[1].content == calls[2].content  # same POST body again
+    assert len(sleeps.calls) == 1
+
+
+def test_a_page_that_stays_non_json_fails_naming_entity_status_and_path(
+    router, fake, client_factory, sleeps
+):
+    _serve(router, [_page([1, 2], NEXT), "<html>oops</html>"])
+    got: list[int] = []
+    with pytest.raises(AutotaskError) as caught:
+        got.extend(s.id for s in client_factory(max_retries=2).iter_services(count_first=False))
+    assert got == [1, 2]
+    text = str(caught.value)
+    assert "Services POST /ATServicesRest/V1.0/Services/query/next" in text
+    assert "HTTP 200 with a body that is not JSON" in text and "gave up after 3 attempts" in text
+    assert caught.value.status == 200 and caught.value.entity == "Services"

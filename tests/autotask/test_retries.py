@@ -31,6 +31,7 @@ def test_survives_every_fault_kind_and_returns_each_record_exactly_once(
             httpx.ConnectError("connection reset"),
             httpx.Response(500, text="<html>Runtime Error</html>"),
             thread_threshold(429),
+            httpx.Response(200, text='{"items": [{"id": 1001, "name": "trunc'),  # cut short
             None,  # page 3
         ]
     )
@@ -40,9 +41,9 @@ def test_survives_every_fault_kind_and_returns_each_record_exactly_once(
 
     assert sorted(ids) == list(range(1, 1235)) and len(ids) == 1234
     assert not fake.faults
-    assert len(sleeps.calls) == 8
+    assert len(sleeps.calls) == 9
     assert 7.0 <= sleeps.calls[0] < 7.5  # Retry-After honoured
-    assert client.requests_made == 1 + 12  # zone lookup + every attempt
+    assert client.requests_made == 1 + 13  # zone lookup + every attempt
 
 
 def test_backoff_grows_exponentially_with_jitter(router, fake, client_factory, sleeps):

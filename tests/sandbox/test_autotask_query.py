@@ -245,3 +245,135 @@ def test_companies_can_be_queried_for_customers(client, at_url, at_headers, tena
     response = client.post(at_url + "V1.0/Companies/query", headers=at_headers, json=body)
     names = {c["companyName"] for c in response.json()["items"]}
     assert {c["companyName"] for c in tenant.cc_customers} <= names
+
+
+def _udf(company, name):
+    return next(u["value"] for u in company["userDefinedFields"] if u["name"] == name)
+
+
+def test_companies_describe_their_user_defined_fields(client, at_url, at_headers):
+    udfs = client.get(
+        at_url + "V1.0/Companies/entityInformation/userDefinedFields", headers=at_headers
+    ).json()["fields"]
+    assert {(u["name"], u["type"]) for u in udfs} == {
+        ("Number of Employees", "integer"),
+        ("Customer Tier", "string"),
+    }
+    info = client.get(at_url + "V1.0/Companies/entityInformation", headers=at_headers).json()
+    assert info["info"]["hasUserDefinedFields"] is True
+    services = client.get(
+        at_url + "V1.0/Services/entityInformation/userDefinedFields", headers=at_headers
+    ).json()
+    assert services == {"fields": []}
+
+
+def test_udf_filter_compares_the_udf_value_case_insensitively(client, at_url, at_headers):
+    everything = client.post(
+        at_url + "V1.0/Companies/query",
+        headers=at_headers,
+        json={"filter": [{"op": "gte", "field": "id", "value": 0}]},
+    ).json()["items"]
+    body = {
+        "filter": [
+            {"op": "eq", "field": "customer tier", "value": "GOLD", "udf": True},
+            {"op": "gte", "field": "id", "value": 1},
+        ]
+    }
+    got = client.post(at_url + "V1.0/Companies/query", headers=at_headers, json=body).json()
+    want = [c["id"] for c in everything if c["id"] >= 1 and _udf(c, "Customer Tier") == "Gold"]
+    assert want and [c["id"] for c in got["items"]] == want
+    assert all(len(c["userDefinedFields"]) == 2 for c in got["items"])
+
+
+def test_numeric_udf_filter_and_exist(client, at_url, at_headers):
+    def ids(condition):
+        response = client.post(
+            at_url + "V1.0/Companies/query", headers=at_headers, json={"filter": [condition]}
+        )
+        assert response.status_code == 200, response.text
+        return {c["id"]: c for c in response.json()["items"]}
+
+    big = ids({"op": "gt", "field": "Number of Employees", "value": 250, "udf": True})
+    none = ids({"op": "notExist", "field": "Number of Employees", "udf": True})
+    assert big and all(int(_udf(c, "Number of Employees")) > 250 for c in big.values())
+    assert none and all(_udf(c, "Number of Employees") is None for c in none.values())
+
+
+def test_two_udfs_in_one_query_is_500(client, at_url, at_headers):
+    body = {
+        "filter": [
+            {
+                "op": "or",
+                "items": [
+                    {"op": "eq", "field": "Customer Tier", "value": "Gold", "udf": True},
+                    {"op": "gt", "field": "Number of Employees", "value": 5, "udf": True},
+                ],
+            }
+        ]
+    }
+    response = client.post(at_url + "V1.0/Companies/query", headers=at_headers, json=body)
+    assert response.status_code == 500
+    assert response.json() == {
+        "errors": ["You can only query by one user-defined field at a time."]
+    }
+
+
+def test_unknown_udf_is_500_like_an_unknown_field(client, at_url, at_headers):
+    body = {"filter": [{"op": "eq", "field": "Tier", "value": "x", "udf": True}]}
+    response = client.post(at_url + "V1.0/Services/query", headers=at_headers, json=body)
+    assert response.status_code == 500
+    assert response.json() == {"errors": ["Unable to find Tier in the Services Entity"]}
+
+
+# ServiceModel of Autotask's published OpenAPI (api-evangelist/kaseya,
+# openapi/kaseya-services-api-openapi.yml @ 2d0352c5): field -> (type, format).
+OPENAPI_SERVICE = {
+    "id": ("integer", "int64"),
+    "billingCodeID": ("integer", "int32"),
+    "createDate": ("string", "date-time"),
+    "creatorResourceID": ("integer", "int32"),
+    "description": ("string", None),
+    "invoiceDescription": ("string", None),
+    "isActive": ("boolean", None),
+    "lastModifiedDate": ("string", "date-time"),
+    "markupRate": ("number", "double"),
+    "name": ("string", None),
+    "periodType": ("integer", "int32"),
+    "serviceLevelAgreementID": ("integer", "int64"),
+    "unitCost": ("number", "double"),
+    "unitPrice": ("number", "double"),
+    "updateResourceID": ("integer", "int32"),
+    "vendorCompanyID": ("integer", "int32"),
+    "manufacturerServiceProvider": ("string", None),
+    "manufacturerServiceProviderProductNumber": ("string", None),
+    "catalogNumberPartNumber": ("string", None),
+    "sku": ("string", None),
+    "internalID": ("string", None),
+    "externalID": ("string", None),
+    "url": ("string", None),
+}
+# How entityInformation/fields names those OpenAPI types.
+DATA_TYPES = {
+    ("integer", "int64"): "long",
+    ("integer", "int32"): "integer",
+    ("number", "double"): "double",
+    ("string", "date-time"): "datetime",
+    ("string", None): "string",
+    ("boolean", None): "boolean",
+}
+
+
+def test_service_fields_and_types_match_the_published_openapi(client, at_url, at_headers):
+    fields = client.get(
+        at_url + "V1.0/Services/entityInformation/fields", headers=at_headers
+    ).json()["fields"]
+    described = {f["name"]: f["dataType"] for f in fields}
+    assert described == {name: DATA_TYPES[kind] for name, kind in OPENAPI_SERVICE.items()}
+    item = query(
+        client, at_url, at_headers, {"op": "gte", "field": "id", "value": 0}, MaxRecords=1
+    ).json()["items"][0]
+    assert set(item) == set(OPENAPI_SERVICE) | {"userDefinedFields"}
+    python_types = {"long": int, "integer": int, "double": float, "string": str}
+    for name, data_type in described.items():
+        if item[name] is not None and data_type in python_types:
+            assert isinstance(item[name], python_types[data_type]), name

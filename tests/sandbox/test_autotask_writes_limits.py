@@ -148,3 +148,60 @@ def _is_json(response: httpx.Response) -> bool:
     except ValueError:
         return False
     return True
+
+
+def test_usage_latency_steps_apply_once_usage_reaches_them(server, client, at_url, at_headers):
+    knobs = server.autotask.knobs
+    used = client.get(at_url + "V1.0/ThresholdInformation", headers=at_headers).json()[
+        "currentTimeframeRequestCount"
+    ]
+    knobs.usage_latency = ((0.5, 0.5), (0.75, 1.0))
+    assert server.autotask.usage_latency() == 0.0  # 10,000 an hour: far below 50 %
+    knobs.hourly_threshold = used * 3  # a third used
+    assert server.autotask.usage_latency() == 0.0
+    knobs.hourly_threshold = int(used / 0.6)
+    assert server.autotask.usage_latency() == 0.5
+    knobs.hourly_threshold = used
+    assert server.autotask.usage_latency() == 1.0
+
+
+def test_thread_threshold_counts_per_integration_code_and_endpoint(server, at_url, at_headers):
+    server.autotask.knobs.latency_seconds = 0.4
+    with concurrent.futures.ThreadPoolExecutor(max_workers=6) as pool:
+        services = [
+            pool.submit(
+                _concurrent_gets, at_url + "V1.0/Services/entityInformation", at_headers, 3
+            ),
+            pool.submit(
+                _concurrent_gets, at_url + "V1.0/Companies/entityInformation", at_headers, 3
+            ),
+        ]
+        results = [r for future in services for r in future.result()]
+    # Three on each endpoint at once: each endpoint has its own three threads.
+    assert [r.status_code for r in results] == [200] * 6
+
+
+def test_put_replaces_the_record_nulling_omitted_fields_and_needs_required_ones(
+    client, at_url, at_headers
+):
+    created = client.post(
+        at_url + "V1.0/Services", headers=at_headers, json={**NEW, "description": "old"}
+    )
+    item_id = created.json()["itemId"]
+    missing = client.put(
+        at_url + "V1.0/Services", headers=at_headers, json={"id": item_id, "name": "only a name"}
+    )
+    assert missing.status_code == 500
+    assert "unitPrice is required." in missing.json()["errors"][0]
+    replaced = client.put(
+        at_url + "V1.0/Services", headers=at_headers, json={**NEW, "id": item_id, "unitPrice": 3}
+    )
+    assert replaced.json() == {"itemId": item_id}
+    item = client.get(at_url + f"V1.0/Services/{item_id}", headers=at_headers).json()["item"]
+    assert item["description"] is None and item["unitPrice"] == 3.0
+    assert item["periodType"] == NEW["periodType"]  # read-only after create: kept
+
+
+def test_services_cannot_be_deleted(client, at_url, at_headers):
+    response = client.delete(at_url + "V1.0/Services", headers=at_headers)
+    assert response.status_code == 405
