@@ -13,6 +13,7 @@ from tasks.artifacts import proposals_artifact, sync_counts_artifact
 from tasks.context import failure_text, resolve_target
 from tasks.limits import writer_slot
 from tasks.sync import (
+    abandon_sync_task,
     derive_acquired_task,
     extract_services_task,
     extract_subscriptions_task,
@@ -73,6 +74,7 @@ def sync(
             summary["proposals"] = propose_task(db_path, connection_id, run_id)
             summary["awaiting_review"] = proposals_artifact(db_path, connection_id, run_id)
         except Exception as exc:
+            abandon_sync_task(db_path, run_id, step)
             sync_counts_artifact(connection_id, summary, failed_stage=step, error=failure_text(exc))
             raise
     sync_counts_artifact(connection_id, summary)

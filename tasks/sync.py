@@ -11,6 +11,7 @@ from prefect.cache_policies import NO_CACHE
 from offermap.acquired import derive
 from offermap.extract.publish import (
     InputValidationError,
+    abandon_run,
     publish_snapshots,
     start_sync,
     validate_inputs,
@@ -80,6 +81,12 @@ def validate_inputs_task(db_path: str, connection_id: str, run_id: str) -> dict[
         }
         for source, report in reports.items()
     }
+
+
+@task(name="abandon-sync", cache_policy=NO_CACHE)
+def abandon_sync_task(db_path: str, run_id: str, stage: str) -> None:
+    """Fail a failed sync's unpublished sources; the published snapshots stay as they were."""
+    abandon_run(db_path, run_id, f"the sync failed at its {stage} stage")
 
 
 @task(name="publish-snapshots", cache_policy=NO_CACHE)

@@ -23,6 +23,17 @@ os.environ.setdefault("IPYTHONDIR", str(_SCRATCH / "ipython"))
 _SETTING_PREFIXES = ("AUTOTASK_", "CLOUDCOCKPIT_", "OFFERMAP_")
 
 
+# Declared here, in the root conftest, so that `pytest --run-slow` works from the project root.
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """`--run-slow`: run the long variants of the reliability suites too."""
+    parser.addoption(
+        "--run-slow",
+        action="store_true",
+        default=False,
+        help="run the long variants of the reliability suites (tests marked slow, more rounds)",
+    )
+
+
 @pytest.fixture(autouse=True)
 def _no_ambient_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """Tests never see the developer's own credentials, environment or `.env` file."""

@@ -46,6 +46,7 @@ app.command("match")(match_command)
 def _known_errors() -> tuple[type[BaseException], ...]:
     from offermap.autotask import AutotaskError
     from offermap.cloudcockpit import CloudCockpitError
+    from offermap.extract.landing import RecordError
     from offermap.extract.publish import InputValidationError
     from offermap.review import ReviewError
     from offermap.services import ServiceSearchError
@@ -56,6 +57,7 @@ def _known_errors() -> tuple[type[BaseException], ...]:
         AutotaskError,
         CloudCockpitError,
         InputValidationError,
+        RecordError,
         ReviewError,
         ServiceSearchError,
         SettingsError,

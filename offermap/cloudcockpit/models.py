@@ -254,6 +254,9 @@ def _record_label(item: Any, index: int) -> str:
     record_id = item.get("id") if isinstance(item, dict) else None
     if record_id is None:
         return f"record #{index + 1} (no id)"
+    if isinstance(record_id, bool) or not isinstance(record_id, str | int):
+        # An id that is a list or an object names nothing: say where the record is.
+        return f"record #{index + 1} (id is a {type(record_id).__name__})"
     return f"record {record_id}"
 
 

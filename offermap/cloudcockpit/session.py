@@ -31,6 +31,33 @@ USER_AGENT = "offermap (CloudCockpit offer mapping)"
 CONNECT_TIMEOUT_SECONDS = 10.0
 
 
+class TruncatedBody(httpx.TransportError):
+    """A success response announced JSON but its body does not decode: it was cut short."""
+
+
+_NOT_DECODED = object()
+
+
+def _decode_json(response: httpx.Response) -> Any:
+    """The body of a success response that says it is JSON, decoded; else `_NOT_DECODED`.
+
+    Raises:
+        TruncatedBody: the body does not decode, so it was cut short on the way; retried like
+            a dropped connection. A body of another content type (an HTML page at a wrong
+            URL) is left to `get_json` to explain: it would read the same every time.
+    """
+    if not response.is_success or "json" not in response.headers.get("Content-Type", ""):
+        return _NOT_DECODED
+    try:
+        return response.json()
+    except ValueError:
+        response.close()
+        raise TruncatedBody(
+            f"the {response.status_code} response's JSON body is cut short or corrupt",
+            request=response.request,
+        ) from None
+
+
 class ApiSession:
     """One connection pool, token and retry policy for the calls of one client."""
 
@@ -106,12 +133,13 @@ class ApiSession:
             CloudCockpitError: any other failure, after retries where they make sense.
         """
         endpoint = f"GET {path}"
-        outcome = self._send(endpoint, path, params)
+        body: list[Any] = []
+        outcome = self._send(endpoint, path, params, body)
         if outcome.response.status_code == 401:
             # A token can be revoked or rotated before its stated expiry: renew once.
             logger.info("CloudCockpit %s: 401, renewing the token and retrying once", endpoint)
             self._tokens.invalidate()
-            outcome = self._send(endpoint, path, params)
+            outcome = self._send(endpoint, path, params, body)
             if outcome.response.status_code == 401:
                 self._tokens.invalidate()  # useless now; a later call starts with a new one
                 raise error_from_response(
@@ -133,6 +161,8 @@ class ApiSession:
                 hint=self._hint(response.status_code, outcome),
                 secrets=self._tokens.secrets,
             )
+        if body and body[0] is not _NOT_DECODED:
+            return body[0]
         try:
             return response.json()
         except ValueError:
@@ -145,7 +175,11 @@ class ApiSession:
                 status=response.status_code,
             ) from None
 
-    def _send(self, endpoint: str, path: str, params: Mapping[str, str]) -> Outcome:
+    def _send(
+        self, endpoint: str, path: str, params: Mapping[str, str], body: list[Any]
+    ) -> Outcome:
+        """Send with retries; a success's decoded JSON body is put in `body` (decoded once)."""
+
         def attempt() -> httpx.Response:
             headers = {
                 "Authorization": f"Bearer {self._tokens.bearer()}",
@@ -153,7 +187,9 @@ class ApiSession:
                 "X-Correlation-Id": self.correlation_id,
             }
             self.requests_made += 1
-            return self._http.get(path, params=params, headers=headers)
+            response = self._http.get(path, params=params, headers=headers)
+            body[:] = [_decode_json(response)]
+            return response
 
         try:
             return self._retrier.send(endpoint, attempt)

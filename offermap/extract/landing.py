@@ -69,6 +69,28 @@ def _finish(
         )
 
 
+class RecordError(ValueError):
+    """A record cannot be stored as it came; the message names the source, record and field."""
+
+
+_ID_FIELD: dict[str, str] = {"autotask": "service_id", "cloudcockpit": "subscription_id"}
+
+
+def _check_text(source: Source, record: dict[str, Any]) -> None:
+    # DuckDB stores UTF-8: a lone surrogate from a bad JSON escape would otherwise fail the
+    # whole batch with a conversion error that names no record.
+    for field, value in record.items():
+        if isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                raise RecordError(
+                    f"{source} record {_ID_FIELD[source]}={record.get(_ID_FIELD[source])!r}: "
+                    f"field {field} is not valid Unicode text (a lone surrogate); the snapshot "
+                    "was not replaced"
+                ) from None
+
+
 def land_stream(
     db_path: Path | str,
     source: Source,
@@ -91,6 +113,7 @@ def land_stream(
     batch: list[dict[str, Any]] = []
     try:
         for record in records:
+            _check_text(source, record)
             batch.append(record)
             if len(batch) >= batch_size:
                 landed += _land(db_path, source, connection_id, run_id, extracted_at, batch)

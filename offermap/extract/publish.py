@@ -93,6 +93,15 @@ def validate_inputs(
     return reports
 
 
+def abandon_run(db_path: Path | str, run_id: str, reason: str) -> None:
+    """Fail every unpublished source of a run and drop its staging rows.
+
+    When one source fails, the other may already have landed; it must not wait in staging
+    as 'landed' for a publish that will never come.
+    """
+    _mark_failed(db_path, run_id, reason)
+
+
 def publish_snapshots(db_path: Path | str, connection_id: str, run_id: str) -> None:
     """Swap the run's validated staging rows in as the connection's snapshots, atomically."""
     with open_store(db_path) as con:

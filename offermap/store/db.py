@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import re
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,6 +16,12 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 
 from offermap.store.migrations import migrate
+
+log = logging.getLogger(__name__)
+
+# Two threads of one process connecting to the same file at the same moment can race in
+# DuckDB's instance cache ("Unique file handle conflict"); connecting is quick, so one at a time.
+_CONNECT_LOCK = threading.Lock()
 
 if TYPE_CHECKING:  # pandas costs a noticeable import time; only callers that have a frame need it
     import pandas as pd
@@ -40,12 +48,23 @@ def sql(name: str) -> str:
 
 def _connect_waiting(path: Path, read_only: bool, lock_timeout: float) -> duckdb.DuckDBPyConnection:
     deadline = time.monotonic() + lock_timeout
+    told = False
     while True:
         try:
-            return duckdb.connect(str(path), read_only=read_only)
+            with _CONNECT_LOCK:
+                return duckdb.connect(str(path), read_only=read_only)
         except duckdb.IOException as exc:
             if "lock" not in str(exc).lower():
                 raise StoreError(f"cannot open the offermap database {path}: {exc}") from exc
+            if not told:
+                # Say so at once: a silent wait looks like a hang.
+                log.warning(
+                    "the offermap database %s is in use by another process; waiting up to "
+                    "%g s for it",
+                    path,
+                    lock_timeout,
+                )
+                told = True
             if time.monotonic() >= deadline:
                 raise StoreBusyError(
                     f"the offermap database {path} is in use by another process "

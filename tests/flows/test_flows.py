@@ -96,4 +96,7 @@ def test_a_sync_with_wrong_credentials_fails_and_keeps_the_last_snapshot(
     assert state.is_failed()
     assert _count(db, "SELECT count(*) FROM at_services") == before
     errors = _failed_run_errors(db)
+    # The source that did land is failed with the run, and nothing is left in staging.
+    assert _count(db, "SELECT count(*) FROM extract_runs WHERE status = 'landed'") == 0
+    assert _count(db, "SELECT count(*) FROM stg_cc_subscriptions") == 0
     assert errors and all("wrong-secret-canary" not in (e or "") for e in errors)
