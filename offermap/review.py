@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from enum import StrEnum
 from pathlib import Path
@@ -107,8 +108,7 @@ def approve(
     """
     with open_store(db_path) as con:
         chosen = _selected(con, connection_id, proposal_ids, min_score)
-        variants = [_variant(row) for row in chosen]
-        twice = {v for v in variants if variants.count(v) > 1}
+        twice = {v for v, n in Counter(_variant(row) for row in chosen).items() if n > 1}
         if twice:
             raise ReviewError(
                 "choose one service per offer variant: several proposals were approved for "

@@ -97,6 +97,14 @@ def test_support_status_follows_r5_r7_and_r8(tmp_path: Path) -> None:
             billing_frequency="OneTime",
         ),
         subscription("annual", "E3 annual", term="OneYear", billing_frequency="Annual"),
+        subscription("five", "Five-year plan", term="FiveYears", billing_frequency="Annual"),
+        subscription(
+            "none",
+            "Usage thing",
+            offer_type="SoftwareSubscription",
+            term="NoTerm",
+            billing_frequency="None",
+        ),
     ]
     publish_snapshot(db, "c1", "run-1", [service(1, "x")], subs)
     status = {key[0]: (r["mapping_status"], r["support_rule"]) for key, r in _by_key(db).items()}
@@ -107,4 +115,6 @@ def test_support_status_follows_r5_r7_and_r8(tmp_path: Path) -> None:
         "d365": ("unsupported", "R5"),
         "once": ("unsupported", "R5"),
         "annual": ("unmapped", None),
+        "five": ("unmapped", None),
+        "none": ("unsupported", "R5"),
     }
