@@ -237,6 +237,10 @@ def service_violations(
     return problems
 
 
+def _article(word: str) -> str:
+    return "an" if word[:1].lower() in "aeiou" else "a"
+
+
 def _money(value: object) -> str:
     return f"{float(value):g}" if isinstance(value, int | float) else "0"
 
@@ -267,7 +271,8 @@ def explain_failure(code: str, facts: dict[str, object]) -> str:
         if needed is None:
             return f"{billing} billing is not supported: only Monthly and Annual are"
         label = facts.get("service_period_label") or "unknown"
-        return f"the service bills {label}, a {billing} offer needs a {needed} service"
+        offer = f"{_article(billing)} {billing} offer"
+        return f"the service bills {label}; {offer} needs a {needed} service"
     if code == "R6":
         return (
             "an Azure plan needs a service with unit cost 0 and unit price 0; this one has "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json as jsonlib
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -12,6 +12,13 @@ from rich.table import Table
 from offermap.audit import read_audit
 from offermap.cli.common import JsonOption, console, print_json
 from offermap.settings import load_offermap_settings
+
+
+def _verdict_summary(details: dict[str, Any]) -> str:
+    verdicts = details.get("verdicts") or {}
+    if verdicts and all(v == "passed" for v in verdicts.values()):
+        return f"{', '.join(verdicts)}: all passed"
+    return jsonlib.dumps(verdicts)[:80]
 
 
 def audit(
@@ -62,6 +69,6 @@ def audit(
             row["connection_id"],
             " / ".join(str(row[k]) for k in ("offer_id", "segment", "term", "billing_frequency")),
             str(row["service_id"]),
-            detail if detail else jsonlib.dumps(details.get("verdicts", {}))[:60],
+            detail or _verdict_summary(details),
         )
     console.print(table)
