@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 
 import httpx
 
 from offermap.autotask.errors import contains_any, has_errors_list
+from offermap.retry_after import parse_retry_after
 
 # Autotask's per-endpoint thread limit answers with this text, sometimes as a 500.
 THREAD_THRESHOLD = ("thread threshold",)
@@ -70,24 +69,6 @@ def classify(response: httpx.Response, messages: list[str]) -> Retry | None:
     if has_errors_list(response) and not contains_any(messages, _TRANSIENT_HINTS):
         return None
     return Retry("server error", throttled=False, retry_after=retry_after)
-
-
-def parse_retry_after(value: str | None) -> float | None:
-    """Seconds to wait from a Retry-After header (delta-seconds or an HTTP date), or None."""
-    if value is None or not value.strip():
-        return None
-    text = value.strip()
-    try:
-        return max(0.0, float(text))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(text)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
 @dataclass(frozen=True)

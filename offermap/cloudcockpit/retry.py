@@ -11,10 +11,11 @@ import logging
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
+from datetime import datetime
 
 import httpx
+
+from offermap.retry_after import parse_retry_after
 
 logger = logging.getLogger("offermap.cloudcockpit")
 
@@ -35,30 +36,8 @@ def is_retryable_status(status: int) -> bool:
 
 
 def retry_after_seconds(value: str | None, *, now: datetime | None = None) -> float | None:
-    """Read a ``Retry-After`` header given in seconds or as an HTTP date.
-
-    Args:
-        value: the header value, or None when absent.
-        now: the current time for the HTTP-date form (defaults to the system clock).
-
-    Returns:
-        The seconds to wait (0 for a date in the past), or None when absent or unreadable.
-    """
-    if value is None or not value.strip():
-        return None
-    text = value.strip()
-    try:
-        return max(0.0, float(text))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(text)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    current = now or datetime.now(UTC)
-    return max(0.0, (when - current).total_seconds())
+    """Read a ``Retry-After`` header given in seconds or as an HTTP date (None when absent)."""
+    return parse_retry_after(value, now=now)
 
 
 @dataclass(frozen=True)
