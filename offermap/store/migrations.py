@@ -22,16 +22,15 @@ def available_migrations() -> list[tuple[int, str, str]]:
     return sorted(found)
 
 
+def _sql(name: str) -> str:
+    return resources.files("offermap.store").joinpath("sql", f"{name}.sql").read_text("utf-8")
+
+
 def schema_version(con: duckdb.DuckDBPyConnection) -> int:
     """The highest migration applied to this database (0 for a new one)."""
-    exists = con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_migrations'"
-    ).fetchall()[0][0]
-    if not exists:
+    if not con.execute(_sql("migrations_table_exists")).fetchall()[0][0]:
         return 0
-    return int(
-        con.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchall()[0][0]
-    )
+    return int(con.execute(_sql("migrations_version")).fetchall()[0][0])
 
 
 def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
@@ -39,10 +38,7 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
 
     A migration that fails is rolled back whole, leaving the database at the previous version.
     """
-    con.execute(
-        "CREATE TABLE IF NOT EXISTS schema_migrations ("
-        " version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMPTZ NOT NULL)"
-    )
+    con.execute(_sql("migrations_table"))
     current = schema_version(con)
     applied = []
     for version, name, script in available_migrations():
@@ -52,8 +48,8 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
         try:
             con.execute(script)
             con.execute(
-                "INSERT INTO schema_migrations VALUES (?, ?, ?)",
-                [version, name, datetime.now(UTC)],
+                _sql("migrations_record"),
+                {"version": version, "name": name, "now": datetime.now(UTC)},
             )
         except BaseException:
             con.execute("ROLLBACK")
