@@ -84,9 +84,9 @@ def validate_inputs_task(db_path: str, connection_id: str, run_id: str) -> dict[
 
 
 @task(name="abandon-sync", cache_policy=NO_CACHE)
-def abandon_sync_task(db_path: str, run_id: str, stage: str) -> None:
+def abandon_sync_task(db_path: str, run_id: str, failed_stage: str) -> None:
     """Fail a failed sync's unpublished sources; the published snapshots stay as they were."""
-    abandon_run(db_path, run_id, f"the sync failed at its {stage} stage")
+    abandon_run(db_path, run_id, f"the sync failed at its {failed_stage} stage")
 
 
 @task(name="publish-snapshots", cache_policy=NO_CACHE)
