@@ -29,7 +29,7 @@ from offermap.matching import ServiceRecord, Variant
 from offermap.offline import read_services, write_offers, write_services
 from offermap.rules import service_violations
 
-# The labelled dev catalogue of /work/shared/data when this checkout sits next to it; the
+# The labelled dev catalogue in ../shared/data when this checkout sits next to it; the
 # packaged copy otherwise (the product itself never reads outside the package).
 SHARED_DEV_SET = Path(__file__).resolve().parents[3] / "shared" / "data" / "dev_services.csv"
 GOALS = {"top1": 0.98, "correct_abstentions": 0.95, "violations": 0, "xl_seconds": 30.0}
