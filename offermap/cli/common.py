@@ -42,6 +42,11 @@ ConnectionOption = Annotated[
 JsonOption = Annotated[
     bool, typer.Option("--json", help="Print JSON for scripts instead of a table.")
 ]
+ActorOption = Annotated[
+    str | None,
+    typer.Option("--actor", help="Who decides [env: OFFERMAP_ACTOR, default: login name]"),
+]
+NoteOption = Annotated[str | None, typer.Option("--note", help="Why; kept with the decision.")]
 
 ProgressReport = Callable[[str, int, int | None], None]
 

@@ -10,9 +10,11 @@ import typer
 from offermap import review as review_lib
 from offermap.apply import apply_decisions
 from offermap.cli.common import (
+    ActorOption,
     ConnectionOption,
     DbOption,
     JsonOption,
+    NoteOption,
     actor,
     console,
     errors,
@@ -28,10 +30,6 @@ VariantArgument = Annotated[
         "provider offer id, e.g. CFQ7TTC0LH18:0001/Commercial/OneYear/Monthly"
     ),
 ]
-ActorOption = Annotated[
-    str | None, typer.Option("--actor", help="Who decides [env: OFFERMAP_ACTOR]")
-]
-NoteOption = Annotated[str | None, typer.Option("--note", help="Why; kept with the decision.")]
 
 
 def _run(

@@ -10,20 +10,16 @@ from rich.table import Table
 
 from offermap import review as review_lib
 from offermap.cli.common import (
+    ActorOption,
     ConnectionOption,
     DbOption,
     JsonOption,
+    NoteOption,
     actor,
     console,
     print_json,
     target,
 )
-
-ActorOption = Annotated[
-    str | None,
-    typer.Option("--actor", help="Who decides [env: OFFERMAP_ACTOR, default: login name]"),
-]
-NoteOption = Annotated[str | None, typer.Option("--note", help="Why; kept with the decision.")]
 
 
 def proposals(
