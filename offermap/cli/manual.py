@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 
 from offermap import review as review_lib
-from offermap.apply import apply_decisions
 from offermap.cli.common import (
     ActorOption,
     ConnectionOption,
@@ -43,6 +42,9 @@ def _run(
     json: bool,
 ) -> None:
     db_path, connection_id = target(db, connection)
+    # Imported here: apply loads pandas and the rules suite, which listing commands never need.
+    from offermap.apply import apply_decisions
+
     key = review_lib.resolve_variant(db_path, connection_id, variant)
     decision = review_lib.decide_manually(
         db_path, connection_id, key, service_id=service_id, kind=kind, actor=actor(who), note=note

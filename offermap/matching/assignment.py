@@ -6,9 +6,6 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 import numpy as np
-import scipy.sparse as sp
-from scipy.optimize import linear_sum_assignment
-from scipy.sparse.csgraph import connected_components
 
 
 def assign(
@@ -34,6 +31,12 @@ def assign(
     """
     if not edges:
         return {}
+    # Imported here: SciPy costs a quarter of a second, and every `offermap` command imports
+    # the matcher even when it never assigns anything.
+    import scipy.sparse as sp
+    from scipy.optimize import linear_sum_assignment
+    from scipy.sparse.csgraph import connected_components
+
     rows = np.fromiter((e[0] for e in edges), dtype=np.int64, count=len(edges))
     cols = np.fromiter((e[1] for e in edges), dtype=np.int64, count=len(edges))
     # A small floor keeps an edge exactly at the threshold a positive gain.
