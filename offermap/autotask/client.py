@@ -16,13 +16,12 @@ from typing import Any, Self
 
 import httpx
 
-from offermap.autotask.errors import AutotaskError, describe
+from offermap.autotask.errors import AutotaskFatalError, describe
 from offermap.autotask.filters import FilterArg, count_body, query_body
 from offermap.autotask.limits import PacingPolicy, shared_limits
 from offermap.autotask.models import FieldInfo, Service, ThresholdInfo, ZoneInfo
 from offermap.autotask.paging import Page, PageGuard, page_services, parse_page
-from offermap.autotask.requester import Call, Credentials, Requester
-from offermap.autotask.retry import RetryPolicy
+from offermap.autotask.requester import BeforeRequest, Call, Credentials, Requester
 from offermap.autotask.zone import (
     DEFAULT_ZONE_TTL_SECONDS,
     ZONES,
@@ -31,6 +30,7 @@ from offermap.autotask.zone import (
     origin,
     rest_root,
 )
+from offermap.http import RetryPolicy
 from offermap.settings import AutotaskSettings
 
 logger = logging.getLogger(__name__)
@@ -62,6 +62,8 @@ class AutotaskClient:
         zone_ttl_seconds: how long a looked-up zone is reused.
         pacing: when to read ThresholdInformation and how to slow down near the budget.
         zone_cache: where zones are cached; process-wide by default.
+        before_request: called before every request the client sends, fixed calls and
+            retries included (e.g. to take a slot of a rate limit shared between processes).
     """
 
     def __init__(
@@ -75,6 +77,7 @@ class AutotaskClient:
         zone_ttl_seconds: float = DEFAULT_ZONE_TTL_SECONDS,
         pacing: PacingPolicy | None = None,
         zone_cache: ZoneCache | None = None,
+        before_request: BeforeRequest | None = None,
     ) -> None:
         self._username = settings.username
         self._lookup_url = rest_root(settings.zone_lookup_url, "AUTOTASK_ZONE_LOOKUP_URL")
@@ -97,7 +100,13 @@ class AutotaskClient:
             http=self._http,
             credentials=Credentials(settings.username, settings.secret.get_secret_value(), code),
             limits=shared_limits(settings.username, code, settings.max_concurrency),
-            retry=RetryPolicy(settings.max_retries, settings.retry_budget_seconds),
+            # Autotask's own backoff bases: quick after a fault, slower when it pushes back.
+            retry=RetryPolicy(
+                settings.max_retries,
+                settings.retry_budget_seconds,
+                base_delay=0.5,
+                throttle_delay=2.0,
+            ),
             pacing=pacing or PacingPolicy(),
             hourly_budget=settings.hourly_request_budget,
             threshold_url=lambda: self._url("ThresholdInformation"),
@@ -105,6 +114,7 @@ class AutotaskClient:
             clock=clock,
             rng=rng or random.Random(),
             on_unauthorized=self._forget_zone,
+            before_request=before_request,
         )
 
     @classmethod
@@ -170,7 +180,7 @@ class AutotaskClient:
             zone = ZoneInfo.model_validate(reply.payload)
             root = rest_root(zone.url, "zone URL")
         except ValueError as exc:  # ValidationError and bad URLs both are
-            raise AutotaskError(
+            raise AutotaskFatalError(
                 f"Autotask ZoneInformation for user {self._username!r} is unusable: "
                 f"{describe(exc)}",
                 status=reply.status,
@@ -222,7 +232,7 @@ class AutotaskClient:
                 raise ValueError("no 'fields' list")
             fields = [FieldInfo.model_validate(item) for item in raw]
         except ValueError as exc:
-            raise AutotaskError(
+            raise AutotaskFatalError(
                 f"Autotask {entity} entityInformation/fields is malformed: {describe(exc)}",
                 status=reply.status,
                 entity=entity,
@@ -240,15 +250,17 @@ class AutotaskClient:
         wanted = field.lower()
         info = next((f for f in self.fields(entity) if f.name.lower() == wanted), None)
         if info is None:
-            raise AutotaskError(f"Autotask {entity} has no field {field!r}", entity=entity)
+            raise AutotaskFatalError(f"Autotask {entity} has no field {field!r}", entity=entity)
         if not info.is_pick_list or info.picklist_values is None:
-            raise AutotaskError(f"Autotask {entity}.{info.name} is not a picklist", entity=entity)
+            raise AutotaskFatalError(
+                f"Autotask {entity}.{info.name} is not a picklist", entity=entity
+            )
         labels: dict[int, str] = {}
         for item in info.picklist_values:
             try:
                 labels[int(item.value)] = item.label
             except ValueError:
-                raise AutotaskError(
+                raise AutotaskFatalError(
                     f"Autotask {entity}.{info.name} picklist value {item.value!r} "
                     f"({item.label!r}) is not an integer",
                     entity=entity,
@@ -272,7 +284,7 @@ class AutotaskClient:
         payload = reply.payload
         value = payload.get("queryCount") if isinstance(payload, dict) else None
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-            raise AutotaskError(
+            raise AutotaskFatalError(
                 f"Autotask {entity} query/count answered no integer queryCount",
                 status=reply.status,
                 entity=entity,
@@ -321,13 +333,16 @@ class AutotaskClient:
         Args:
             filter: a filter, a list of filters (AND), or None for every service.
             on_page: called after each page with (records so far, total if counted).
-            count_first: ask `/Services/query/count` first so `on_page` knows the total.
+            count_first: ask `/Services/query/count` first, so `on_page` knows the total and
+                the read is checked against it once the pages end.
             max_records: records per page, 1..500.
 
         Raises:
             ValueError: max_records out of 1..500 or an invalid filter (raised at once).
             AutotaskError: a request failed, or a page was malformed or held an invalid
-                Service (naming the page and record), before that page yields anything.
+                Service (naming the page and record), before that page yields anything; or,
+                after the last page, the records read disagree with query/count (the caller
+                must then discard what it got).
         """
         body = query_body(filter, max_records=max_records)
         return self._services(filter, body, on_page, count_first)
@@ -348,8 +363,21 @@ class AutotaskClient:
                 on_page(records, total)
             yield from services
         if total is not None and records != total:
+            # Autotask has ended paging early (no nextPageUrl on a full page, an empty first
+            # page): never trust a read its own count does not confirm. A second count that
+            # agrees with the read means services really changed while they were read.
+            recount = self.count("Services", filter)
+            if recount != records:
+                raise AutotaskFatalError(
+                    f"Autotask Services: the query pages held {records} services but "
+                    f"query/count says {total} (and {recount} when asked again); the read is "
+                    "incomplete, so it was not used: run the sync again later, and if it "
+                    "repeats, Autotask's paging is broken for this query",
+                    entity="Services",
+                )
             logger.warning(
-                "Autotask Services: counted %d but read %d (services changed during the read)",
+                "Autotask Services: counted %d but read %d, and a second count agrees with "
+                "the read (services changed during the read)",
                 total,
                 records,
             )

@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from offermap.autotask.errors import AutotaskError, describe
+from offermap.autotask.errors import AutotaskFatalError, describe
 from offermap.autotask.models import Service
 from offermap.autotask.zone import Origin, http_url, origin
 
@@ -52,35 +52,37 @@ def parse_page(payload: Any, status: int, entity: str, number: int) -> Page:
         number: the page number (1 for the first page), for errors.
 
     Raises:
-        AutotaskError: the body is not an object, has no `items` list, an item is not an
+        AutotaskFatalError: the body is not an object, has no `items` list, an item is not an
             object or has no integer `id`, or `pageDetails` is missing or malformed.
     """
     where = f"Autotask {entity} query page {number}"
     if not isinstance(payload, dict):
-        raise AutotaskError(f"{where} is not a JSON object", status=status, entity=entity)
+        raise AutotaskFatalError(f"{where} is not a JSON object", status=status, entity=entity)
     items = _get(payload, "items")
     if not isinstance(items, list):
-        raise AutotaskError(f"{where} has no 'items' list", status=status, entity=entity)
+        raise AutotaskFatalError(f"{where} has no 'items' list", status=status, entity=entity)
     for index, item in enumerate(items):
         if not isinstance(item, dict):
-            raise AutotaskError(
+            raise AutotaskFatalError(
                 f"{where}: record {index} is {type(item).__name__}, not an object",
                 status=status,
                 entity=entity,
             )
         record_id = item.get("id")
         if not isinstance(record_id, int) or isinstance(record_id, bool):
-            raise AutotaskError(
+            raise AutotaskFatalError(
                 f"{where}: record {index} has no integer 'id' (got {record_id!r})",
                 status=status,
                 entity=entity,
             )
     details = _get(payload, "pageDetails")
     if not isinstance(details, dict):
-        raise AutotaskError(f"{where} has no 'pageDetails' object", status=status, entity=entity)
+        raise AutotaskFatalError(
+            f"{where} has no 'pageDetails' object", status=status, entity=entity
+        )
     next_url = _get(details, "nextPageUrl")
     if next_url is not None and not isinstance(next_url, str):
-        raise AutotaskError(
+        raise AutotaskFatalError(
             f"{where}: nextPageUrl is {type(next_url).__name__}, not a URL",
             status=status,
             entity=entity,
@@ -102,23 +104,23 @@ class PageGuard:
         """Validate the nextPageUrl given on page `page`; return it to be POSTed.
 
         Raises:
-            AutotaskError: not http(s), another origin than the zone (credentials would go
+            AutotaskFatalError: not http(s), another origin than the zone (credentials would go
                 there), or a URL already followed (the server is looping).
         """
         where = f"Autotask {self._entity} query page {page}"
         try:
             parsed = http_url(url, "nextPageUrl")
         except ValueError as exc:
-            raise AutotaskError(f"{where}: {exc}", entity=self._entity) from None
+            raise AutotaskFatalError(f"{where}: {exc}", entity=self._entity) from None
         if origin(parsed) != self._origin:
             scheme, host, port = origin(parsed)
-            raise AutotaskError(
+            raise AutotaskFatalError(
                 f"{where}: refusing nextPageUrl on {scheme}://{host}:{port}, which is not the "
                 "zone's origin (credentials are only sent to the zone)",
                 entity=self._entity,
             )
         if url in self._urls:
-            raise AutotaskError(
+            raise AutotaskFatalError(
                 f"{where}: nextPageUrl {_short(url)} was already followed; paging loops",
                 entity=self._entity,
             )
@@ -129,13 +131,13 @@ class PageGuard:
         """Record the page's ids; raise if any was already returned (by this or an earlier page).
 
         Raises:
-            AutotaskError: naming the entity, the page and some repeated ids.
+            AutotaskFatalError: naming the entity, the page and some repeated ids.
         """
         ids = [item["id"] for item in page.items]
         fresh = set(ids)
         repeated = sorted({i for i in ids if i in self._ids} | _duplicates(ids))
         if repeated:
-            raise AutotaskError(
+            raise AutotaskFatalError(
                 f"Autotask {self._entity} query page {page.number} repeats "
                 f"{len(repeated)} record id(s) already returned, e.g. {repeated[:5]}; "
                 "paging is inconsistent",
@@ -159,14 +161,14 @@ def page_services(page: Page) -> list[Service]:
     """The page's records as Services, all validated before any is used.
 
     Raises:
-        AutotaskError: naming the page, the record's position and id, and the bad fields.
+        AutotaskFatalError: naming the page, the record's position and id, and the bad fields.
     """
     services: list[Service] = []
     for index, item in enumerate(page.items):
         try:
             services.append(Service.model_validate(item))
         except ValidationError as exc:
-            raise AutotaskError(
+            raise AutotaskFatalError(
                 f"Autotask Services query page {page.number}: record {index} "
                 f"(id {item.get('id')!r}) is not a valid Service: {describe(exc)}",
                 entity="Services",

@@ -1,4 +1,8 @@
-"""Sends one Autotask request: auth headers, thread cap, hourly pacing, retries, clear errors."""
+"""Sends one Autotask request: auth headers, rate-limit hook, thread cap, pacing, retries.
+
+Retrying is the HTTP core's one policy (`offermap.http.Retrier`); this module only turns each
+Autotask answer into a reply or an error of the right kind (see `classify`).
+"""
 
 from __future__ import annotations
 
@@ -12,23 +16,40 @@ from typing import Any
 
 import httpx
 
+from offermap.autotask.classify import Verdict, classify
 from offermap.autotask.errors import (
     AutotaskAuthError,
     AutotaskError,
-    contains_any,
-    redact,
+    AutotaskFatalError,
+    AutotaskRateLimitedError,
+    AutotaskTransientError,
     response_messages,
 )
 from offermap.autotask.limits import PacingPolicy, TenantLimits
 from offermap.autotask.models import ThresholdInfo
-from offermap.autotask.retry import TRANSIENT_EXCEPTIONS, Retry, RetryPolicy, classify
+from offermap.http import (
+    Retrier,
+    RetryPolicy,
+    describe_transport,
+    is_transient_transport,
+    parse_retry_after,
+    unsendable_header,
+)
 
 logger = logging.getLogger(__name__)
 
-_BAD_CODE = ("IntegrationCode is invalid",)
-_NO_ZONE = ("Zone information could not be determined",)
 # Never wait more than one hourly window in a row for the budget; then let Autotask decide.
 _MAX_PACING_WAIT = 3600.0
+# Which setting feeds each auth header, for the message when its value cannot be sent.
+_HEADER_SETTING = {
+    "ApiIntegrationCode": "AUTOTASK_INTEGRATION_CODE",
+    "UserName": "AUTOTASK_USERNAME",
+    "Secret": "AUTOTASK_SECRET",
+}
+
+BeforeRequest = Callable[[], None]
+"""Called before every request the client sends (retries included), e.g. to take a slot of a
+rate limit shared with other processes; it may block until the request may go."""
 
 
 @dataclass(frozen=True)
@@ -82,6 +103,7 @@ class Requester:
         threshold_url: gives the ThresholdInformation URL (resolving the zone if needed).
         sleep, clock, rng: injectable for tests.
         on_unauthorized: called on a 401 (the zone may have moved).
+        before_request: called before every request sent (see `BeforeRequest`).
     """
 
     def __init__(
@@ -97,18 +119,19 @@ class Requester:
         clock: Callable[[], float],
         rng: random.Random,
         on_unauthorized: Callable[[], None],
+        before_request: BeforeRequest | None = None,
     ) -> None:
         self._http = http
         self._credentials = credentials
         self._limits = limits
-        self._retry = retry
+        self._retrier = Retrier(retry, sleep=sleep, rng=rng, logger=logger)
         self._pacing = pacing
         self._hourly_budget = hourly_budget
         self._threshold_url = threshold_url
         self._sleep = sleep
         self._clock = clock
-        self._rng = rng
         self._on_unauthorized = on_unauthorized
+        self._before_request = before_request
         self._count_lock = threading.Lock()
         self._requests = 0
 
@@ -117,6 +140,10 @@ class Requester:
         """HTTP requests sent so far, retries and ThresholdInformation included."""
         with self._count_lock:
             return self._requests
+
+    @property
+    def _secrets(self) -> tuple[str, str]:
+        return (self._credentials.secret, self._credentials.integration_code)
 
     def send(
         self,
@@ -134,80 +161,65 @@ class Requester:
 
         Raises:
             AutotaskAuthError: 401, an invalid integration code, or an unknown zone user.
-            AutotaskError: any other refusal, or retries exhausted.
+            AutotaskTransientError: retries exhausted on a failure that may pass later.
+            AutotaskFatalError: any other refusal, or a header value that cannot be sent.
         """
         headers = {"Content-Type": "application/json", "Accept": "application/json"}
         if call.auth:
-            headers.update(self._credentials.headers())
+            auth = self._credentials.headers()
+            bad = unsendable_header(auth)
+            if bad is not None:
+                # Never the value: h11 would refuse it with the value in its message.
+                raise AutotaskFatalError(
+                    f"Autotask {call.entity}: the {bad} header cannot be sent, its value has "
+                    f"control or non-ASCII characters: check {_HEADER_SETTING[bad]}",
+                    entity=call.entity,
+                )
+            headers.update(auth)
         what = f"{method} {httpx.URL(url).path}"
-        waited = 0.0
-        retries = 0
-        while True:
+
+        def attempt() -> Reply:
             if call.paced:
                 self._pace()
             try:
                 response = self._attempt(method, url, call, headers, json_body, params)
-            except TRANSIENT_EXCEPTIONS as exc:
-                kind = "timed out" if isinstance(exc, httpx.TimeoutException) else "connection lost"
-                decision = Retry(kind, throttled=False)
-                failure = AutotaskError(
-                    self._redact(f"Autotask {call.entity} {what} {kind}: {type(exc).__name__}"),
-                    entity=call.entity,
-                )
-            else:
-                judged = self._judge(response, call, what)
-                if isinstance(judged, Reply):
-                    return judged
-                failure, decision = judged
-            if retries >= self._retry.max_retries:
-                raise _gave_up(failure, f"gave up after {retries + 1} attempts")
-            delay = self._retry.delay(retries, decision, self._rng)
-            if waited + delay > self._retry.budget_seconds:
-                raise _gave_up(
-                    failure,
-                    f"gave up after {retries + 1} attempts: waiting {delay:.1f}s more would "
-                    f"pass the retry budget of {self._retry.budget_seconds:.0f}s",
-                )
-            logger.warning(
-                "Autotask %s %s: %s (%s); retry %d of %d in %.1fs",
-                call.entity,
-                what,
-                decision.reason,
-                failure.status if failure.status is not None else "no response",
-                retries + 1,
-                self._retry.max_retries,
-                delay,
-            )
-            self._sleep(delay)
-            waited += delay
-            retries += 1
+            except httpx.TransportError as exc:
+                raise self._transport_error(exc, call, what) from None
+            return self._judge(response, call, what)
 
-    def _judge(
-        self, response: httpx.Response, call: Call, what: str
-    ) -> Reply | tuple[AutotaskError, Retry]:
-        """The answer, or why it failed and how to retry it; raises when the failure is final."""
+        return self._retrier.call(attempt, f"Autotask {call.entity} {what}")
+
+    def _transport_error(self, exc: httpx.TransportError, call: Call, what: str) -> AutotaskError:
+        detail = describe_transport(exc, self._secrets)
+        if not is_transient_transport(exc):
+            return AutotaskFatalError(
+                f"Autotask {call.entity} {what} could not be sent: {detail}", entity=call.entity
+            )
+        kind = "timed out" if isinstance(exc, httpx.TimeoutException) else "connection lost"
+        return AutotaskTransientError(
+            f"Autotask {call.entity} {what} {kind}: {detail}", entity=call.entity
+        )
+
+    def _judge(self, response: httpx.Response, call: Call, what: str) -> Reply:
+        """The answer, or the error it means (raised; transient ones are retried)."""
         if response.is_success:
             try:
                 payload = response.json()
             except (json.JSONDecodeError, UnicodeDecodeError):
-                failure = AutotaskError(
+                raise AutotaskTransientError(
                     f"Autotask {call.entity} {what} answered HTTP {response.status_code} with a "
-                    "body that is not JSON",
+                    "body that is not JSON (cut short)",
                     status=response.status_code,
                     entity=call.entity,
-                )
-                return failure, Retry("malformed JSON body", throttled=False)
+                ) from None
             if call.limited:
                 self._limits.gate(call.entity).succeeded()
             return Reply(response.status_code, payload)
-        messages = [self._redact(m) for m in response_messages(response)]
-        failure = self._error(response, call.entity, what, messages)
-        retry = classify(response, messages)
-        if retry is None:
-            raise failure
-        if retry.thread_limited and call.limited:
+        messages = response_messages(response, self._secrets)
+        verdict = classify(response, messages)
+        if verdict is Verdict.THREADS and call.limited:
             self._back_off_threads(call.entity)
-        return failure, retry
+        raise self._error(response, call.entity, what, messages, verdict)
 
     def fetch_threshold(self) -> ThresholdInfo:
         """Read the tenant's hourly usage and remember it for pacing.
@@ -220,7 +232,7 @@ class Requester:
         try:
             info = ThresholdInfo.model_validate(reply.payload)
         except ValueError as exc:  # a ValidationError
-            raise AutotaskError(
+            raise AutotaskFatalError(
                 f"Autotask ThresholdInformation answered a malformed body ({type(exc).__name__})",
                 status=reply.status,
                 entity="ThresholdInformation",
@@ -237,6 +249,10 @@ class Requester:
         json_body: dict[str, Any] | None,
         params: dict[str, str] | None,
     ) -> httpx.Response:
+        # The shared rate-limit slot is taken before the request, and before the endpoint's
+        # thread slot, so that waiting for it never holds one of Autotask's three threads.
+        if self._before_request is not None:
+            self._before_request()
         gate = self._limits.gate(call.entity) if call.limited else None
         if gate is not None:
             gate.acquire()
@@ -295,55 +311,51 @@ class Requester:
             logger.warning("Autotask ThresholdInformation unavailable: %s", exc)
             self._limits.update_threshold(None)
 
-    def _redact(self, text: str) -> str:
-        return redact(text, (self._credentials.secret, self._credentials.integration_code))
-
     def _error(
-        self, response: httpx.Response, entity: str, what: str, messages: list[str]
+        self,
+        response: httpx.Response,
+        entity: str,
+        what: str,
+        messages: list[str],
+        verdict: Verdict,
     ) -> AutotaskError:
         status = response.status_code
         text = "; ".join(messages) or response.reason_phrase or "no message"
         detail = f"HTTP {status}: {text}"
         user = self._credentials.username
-        if status == 401:
+        fields: dict[str, Any] = {"status": status, "entity": entity, "messages": messages}
+        if verdict is Verdict.BAD_USER:
             self._on_unauthorized()
             return AutotaskAuthError(
                 f"Autotask rejected API user {user!r} on {entity} {what} ({detail}): "
                 "check AUTOTASK_USERNAME and AUTOTASK_SECRET",
-                status=status,
-                entity=entity,
-                messages=messages,
+                **fields,
             )
-        if contains_any(messages, _BAD_CODE):
+        if verdict is Verdict.BAD_CODE:
             return AutotaskAuthError(
                 f"Autotask rejected the integration code on {entity} {what} ({detail}): "
                 "check AUTOTASK_INTEGRATION_CODE",
-                status=status,
-                entity=entity,
-                messages=messages,
+                **fields,
             )
-        if contains_any(messages, _NO_ZONE):
+        if verdict is Verdict.NO_ZONE:
             return AutotaskAuthError(
                 f"Autotask could not find the zone of API user {user!r} ({detail}): "
                 "check AUTOTASK_USERNAME",
-                status=status,
-                entity=entity,
-                messages=messages,
+                **fields,
+            )
+        message = f"Autotask {entity} {what} failed with {detail}"
+        retry_after = parse_retry_after(response.headers.get("Retry-After"))
+        if verdict in (Verdict.THREADS, Verdict.RATE_LIMITED):
+            return AutotaskRateLimitedError(
+                message,
+                retry_after=retry_after,
+                **fields,
+            )
+        if verdict is Verdict.TRANSIENT:
+            return AutotaskTransientError(
+                message,
+                retry_after=retry_after,
+                **fields,
             )
         hint = " (this endpoint does not take that HTTP method)" if status == 405 else ""
-        return AutotaskError(
-            f"Autotask {entity} {what} failed with {detail}{hint}",
-            status=status,
-            entity=entity,
-            messages=messages,
-        )
-
-
-def _gave_up(failure: AutotaskError, why: str) -> AutotaskError:
-    cls = type(failure)
-    return cls(
-        f"{failure} ({why})",
-        status=failure.status,
-        entity=failure.entity,
-        messages=failure.messages,
-    )
+        return AutotaskFatalError(f"{message}{hint}", **fields)

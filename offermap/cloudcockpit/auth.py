@@ -18,10 +18,21 @@ import httpx
 from offermap.cloudcockpit.errors import (
     CloudCockpitAuthError,
     CloudCockpitError,
+    CloudCockpitFatalError,
+    CloudCockpitRateLimitedError,
+    CloudCockpitTransientError,
     json_object,
-    redact,
 )
-from offermap.cloudcockpit.retry import Retrier, RetriesExhausted
+from offermap.http import (
+    Retrier,
+    describe_transport,
+    is_transient_status,
+    is_transient_transport,
+    parse_retry_after,
+    redact,
+    shorten,
+)
+from offermap.http.redact import excerpt
 from offermap.settings import CloudCockpitSettings
 
 logger = logging.getLogger("offermap.cloudcockpit")
@@ -87,7 +98,8 @@ class TokenProvider:
 
         Raises:
             CloudCockpitAuthError: the token endpoint refused the credentials.
-            CloudCockpitError: the token endpoint could not be reached within the retry limits.
+            CloudCockpitTransientError: the token endpoint could not be reached, or kept failing,
+                within the retry limits.
         """
         token = self._token
         if token is None or self._clock() >= token.renew_at:
@@ -112,24 +124,27 @@ class TokenProvider:
 
         def attempt() -> httpx.Response:
             self.requests_made += 1
-            return self._http.post(
-                settings.token_url, data=form, headers={"Accept": "application/json"}
-            )
-
-        try:
-            outcome = self._retrier.send(endpoint, attempt)
-        except RetriesExhausted as exc:
-            raise CloudCockpitError(
-                redact(
+            try:
+                response = self._http.post(
+                    settings.token_url, data=form, headers={"Accept": "application/json"}
+                )
+            except httpx.TransportError as exc:
+                kind: type[CloudCockpitFatalError | CloudCockpitTransientError] = (
+                    CloudCockpitTransientError
+                    if is_transient_transport(exc)
+                    else CloudCockpitFatalError
+                )
+                raise kind(
                     f"CloudCockpit token endpoint {settings.token_url} could not be reached: "
-                    f"{exc}. Check CLOUDCOCKPIT_TOKEN_URL and the network",
-                    self.secrets,
-                ),
-                endpoint=endpoint,
-            ) from None
-        response = outcome.response
-        if not response.is_success:
-            raise self._refusal(response, outcome.gave_up)
+                    f"{describe_transport(exc, self.secrets)}. Check CLOUDCOCKPIT_TOKEN_URL and "
+                    "the network",
+                    endpoint=endpoint,
+                ) from None
+            if not response.is_success:
+                raise self._refusal(response)
+            return response
+
+        response = self._retrier.call(attempt, f"CloudCockpit {endpoint}")
         body = json_object(response) or {}
         access_token = body.get("access_token")
         if not isinstance(access_token, str) or not access_token:
@@ -147,39 +162,50 @@ class TokenProvider:
         logger.debug("CloudCockpit token issued, valid for %.0fs", lifetime)
         return token
 
-    def _refusal(self, response: httpx.Response, gave_up: str | None) -> CloudCockpitError:
+    def _refusal(self, response: httpx.Response) -> CloudCockpitError:
         settings = self._settings
+        secrets = self.secrets
         body = json_object(response) or {}
         code = str(body.get("error") or "").strip()
         raw_description = str(body.get("error_description") or "").strip()
         # Entra appends trace and correlation ids on further lines; the first line says it all.
-        description = raw_description.splitlines()[0] if raw_description else ""
+        first_line = raw_description.splitlines()[0] if raw_description else ""
+        # Masked before anything is cut, so an echoed secret never leaks a prefix.
+        description = shorten(redact(first_line, secrets), 300)
         if not code and not description and response.content:
-            description = " ".join(response.text.split())[:300]
+            description = excerpt(response.text, secrets, 300)
         status = response.status_code
+        transient = is_transient_status(status)
         if status in (400, 401):
             checks = [_CREDENTIALS]
             if code == "invalid_scope" or "scope" in raw_description.lower():
                 checks.append("CLOUDCOCKPIT_SCOPE")
             hint = f"check {' and '.join(checks)} (the API Access created in CloudCockpit)"
-        elif gave_up:
-            hint = f"{gave_up}; try again later"
+        elif transient:
+            hint = "try again later"
         else:
             hint = "check CLOUDCOCKPIT_TOKEN_URL"
-        # Only a refusal is about credentials; a 429/5xx that outlasted the retries is not.
-        error_class = CloudCockpitError if gave_up else CloudCockpitAuthError
+        # Only a refusal is about credentials; a 429/5xx may pass and is retried.
+        error_class: type[CloudCockpitError] = CloudCockpitAuthError
+        extra: dict[str, Any] = {}
+        if transient:
+            error_class = (
+                CloudCockpitRateLimitedError if status == 429 else CloudCockpitTransientError
+            )
+            extra["retry_after"] = parse_retry_after(response.headers.get("Retry-After"))
         what = f"{status} {code}".strip()
         message = f"CloudCockpit token request to {settings.token_url} was refused ({what})"
         if description:
             message += f": {description}"
         message += f"; {hint}"
         return error_class(
-            redact(message, self.secrets),
+            redact(message, secrets),
             endpoint="POST token endpoint",
             status=status,
             error_type=code or None,
-            description=redact(description, self.secrets) or None,
+            description=description or None,
             correlation_id=str(body["correlation_id"]) if body.get("correlation_id") else None,
+            **extra,
         )
 
 

@@ -14,6 +14,9 @@ from typing import Any
 
 import httpx
 
+from offermap.http import ApiError, AuthError, FatalApiError, RateLimitedError, TransientError
+from offermap.http.redact import excerpt, redact
+
 _MAX_TEXT = 300
 
 
@@ -28,14 +31,14 @@ class PropertyError:
         return f"{self.property_name}: {'; '.join(self.descriptions) or '(no description)'}"
 
 
-class CloudCockpitError(Exception):
+class CloudCockpitError(ApiError):
     """A CloudCockpit call failed; the message names the endpoint, status and what was wrong.
 
     Attributes:
         endpoint: method and path of the call, e.g. ``GET v1/subscriptions``.
         status: HTTP status, or None when no response was received or the body was unusable.
         type: the error body's ``type``.
-        description: the error body's ``description``.
+        description: the error body's ``description`` (redacted).
         correlation_id: the error body's ``correlationId`` (quote it to CloudCockpit support).
         errors: the error body's property errors.
     """
@@ -50,39 +53,35 @@ class CloudCockpitError(Exception):
         description: str | None = None,
         correlation_id: str | None = None,
         errors: Sequence[PropertyError] = (),
+        **kwargs: Any,
     ) -> None:
-        super().__init__(message)
-        self.endpoint = endpoint
-        self.status = status
+        super().__init__(
+            message,
+            status=status,
+            endpoint=endpoint,
+            messages=[description] if description else [],
+            **kwargs,
+        )
         self.type = error_type
         self.description = description
         self.correlation_id = correlation_id
         self.errors: tuple[PropertyError, ...] = tuple(errors)
 
 
-class CloudCockpitAuthError(CloudCockpitError):
+class CloudCockpitTransientError(CloudCockpitError, TransientError):
+    """A timeout, a lost connection, a 5xx or a cut body: it may pass if asked again."""
+
+
+class CloudCockpitRateLimitedError(CloudCockpitTransientError, RateLimitedError):
+    """CloudCockpit or Entra answered 429 Too Many Requests."""
+
+
+class CloudCockpitAuthError(CloudCockpitError, AuthError):
     """The token endpoint refused the credentials, or CloudCockpit refused a fresh token."""
 
 
-def redact(text: str, secrets: Iterable[str]) -> str:
-    """Replace every occurrence of each secret in ``text`` by ``***``.
-
-    Args:
-        text: a message about to leave the client.
-        secrets: values that must never appear (client secret, bearer tokens).
-
-    Returns:
-        The text with the secrets masked.
-    """
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "***")
-    return text
-
-
-def _shorten(text: str) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= _MAX_TEXT else text[: _MAX_TEXT - 1] + "…"
+class CloudCockpitFatalError(CloudCockpitError, FatalApiError):
+    """CloudCockpit refused the request, or answered something unusable or inconsistent."""
 
 
 def _as_text(value: Any) -> str | None:
@@ -129,7 +128,8 @@ def error_from_response(
     *,
     hint: str | None = None,
     secrets: Iterable[str] = (),
-    error_class: type[CloudCockpitError] = CloudCockpitError,
+    error_class: type[CloudCockpitError] = CloudCockpitFatalError,
+    **extra: Any,
 ) -> CloudCockpitError:
     """Turn a CloudCockpit error response into an exception whose message says what was wrong.
 
@@ -139,10 +139,12 @@ def error_from_response(
         hint: a sentence on what to check, appended to the message.
         secrets: values to mask in the message.
         error_class: the exception class to build.
+        extra: further keyword arguments of `error_class` (a transient error's retry_after).
 
     Returns:
         The exception (not raised), carrying every field of the error body.
     """
+    kept = list(secrets)
     body = json_object(response)
     status = response.status_code
     error_type = description = correlation_id = None
@@ -155,7 +157,8 @@ def error_from_response(
         correlation_id = _as_text(body.get("correlationId"))
         errors = _property_errors(body.get("errors"))
     elif response.content:
-        description = _shorten(response.text)
+        # Masked before it is cut: a page echoing a secret near the cut must not leak a prefix.
+        description = excerpt(response.text, kept, _MAX_TEXT)
 
     reason = response.reason_phrase or "error"
     parts = [f"CloudCockpit {endpoint} failed with {status} {reason}"]
@@ -172,11 +175,12 @@ def error_from_response(
     if hint:
         message += f". {hint}"
     return error_class(
-        redact(message, secrets),
+        redact(message, kept),
         endpoint=endpoint,
         status=status,
         error_type=error_type,
-        description=redact(description, secrets) if description else None,
+        description=redact(description, kept) if description else None,
         correlation_id=correlation_id,
         errors=errors,
+        **extra,
     )

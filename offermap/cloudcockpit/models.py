@@ -26,7 +26,7 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
-from offermap.cloudcockpit.errors import CloudCockpitError
+from offermap.cloudcockpit.errors import CloudCockpitFatalError
 
 _MAX_REPORTED_RECORDS = 5
 
@@ -242,7 +242,7 @@ def parse_records(
         more = len(problems) - _MAX_REPORTED_RECORDS
         if more > 0:
             shown += f"; and {more} more"
-        raise CloudCockpitError(
+        raise CloudCockpitFatalError(
             f"CloudCockpit {endpoint} page {page_number}: {len(problems)} "
             f"{model.__name__.lower()} record(s) could not be read: {shown}",
             endpoint=endpoint,

@@ -1,7 +1,9 @@
 """Authenticated, retried JSON GETs against the CloudCockpit API, with request counters.
 
 Every call carries ``Authorization: Bearer``, ``X-Tenant`` and ``X-Correlation-Id``; a 401
-renews the token and tries once more; 429, 5xx and transport faults are retried.
+renews the token and tries once more. Retrying is the HTTP core's one policy
+(`offermap.http.Retrier`); this module only says which CloudCockpit answers are transient:
+429, the 5xx a retry can cure, timeouts, dropped connections and JSON bodies cut short.
 See https://developer.cloudcockpit.com/group/endpoint-gdap.
 """
 
@@ -17,11 +19,20 @@ import httpx
 from offermap.cloudcockpit.auth import TokenProvider
 from offermap.cloudcockpit.errors import (
     CloudCockpitAuthError,
-    CloudCockpitError,
+    CloudCockpitFatalError,
+    CloudCockpitRateLimitedError,
+    CloudCockpitTransientError,
     error_from_response,
-    redact,
 )
-from offermap.cloudcockpit.retry import Outcome, Retrier, RetriesExhausted, RetryPolicy
+from offermap.http import (
+    Retrier,
+    RetryPolicy,
+    describe_transport,
+    is_transient_status,
+    is_transient_transport,
+    parse_retry_after,
+    unsendable_header,
+)
 from offermap.settings import CloudCockpitSettings
 
 logger = logging.getLogger("offermap.cloudcockpit")
@@ -29,33 +40,23 @@ logger = logging.getLogger("offermap.cloudcockpit")
 USER_AGENT = "offermap (CloudCockpit offer mapping)"
 # Connecting should be quick; reading a 2,000-record page may take the full timeout.
 CONNECT_TIMEOUT_SECONDS = 10.0
+# CloudCockpit's backoff bases: it documents no limits, so one second for every fault.
+BASE_DELAY_SECONDS = 1.0
+# What to check when a header value cannot be sent (its value is never shown).
+_HEADER_HINT = {
+    "Authorization": "the token endpoint issued an access token that is not valid in a "
+    "header: check CLOUDCOCKPIT_TOKEN_URL",
+    "X-Tenant": "check CLOUDCOCKPIT_TENANT",
+    "X-Correlation-Id": "pass a UUID as the correlation id",
+}
 
 
-class TruncatedBody(httpx.TransportError):
-    """A success response announced JSON but its body does not decode: it was cut short."""
+class _Unauthorized(Exception):
+    """A 401 from the API: the token is renewed once before it counts as a refusal."""
 
-
-_NOT_DECODED = object()
-
-
-def _decode_json(response: httpx.Response) -> Any:
-    """The body of a success response that says it is JSON, decoded; else `_NOT_DECODED`.
-
-    Raises:
-        TruncatedBody: the body does not decode, so it was cut short on the way; retried like
-            a dropped connection. A body of another content type (an HTML page at a wrong
-            URL) is left to `get_json` to explain: it would read the same every time.
-    """
-    if not response.is_success or "json" not in response.headers.get("Content-Type", ""):
-        return _NOT_DECODED
-    try:
-        return response.json()
-    except ValueError:
-        response.close()
-        raise TruncatedBody(
-            f"the {response.status_code} response's JSON body is cut short or corrupt",
-            request=response.request,
-        ) from None
+    def __init__(self, response: httpx.Response) -> None:
+        super().__init__("401")
+        self.response = response
 
 
 class ApiSession:
@@ -77,7 +78,7 @@ class ApiSession:
             settings: API root, tenant, credentials, timeouts and retry limits.
             correlation_id: the UUID sent as ``X-Correlation-Id``.
             transport: an httpx transport to use instead of the network.
-            clock: a monotonic clock in seconds (token expiry, retry budget).
+            clock: a monotonic clock in seconds (token expiry).
             sleep: waits between retries.
             rng: the jitter source for backoff.
         """
@@ -93,10 +94,15 @@ class ApiSession:
             headers={"Accept": "application/json", "User-Agent": USER_AGENT},
         )
         self._retrier = Retrier(
-            RetryPolicy(settings.max_retries, settings.retry_budget_seconds),
-            clock=clock,
+            RetryPolicy(
+                settings.max_retries,
+                settings.retry_budget_seconds,
+                base_delay=BASE_DELAY_SECONDS,
+                throttle_delay=BASE_DELAY_SECONDS,
+            ),
             sleep=sleep,
             rng=rng,
+            logger=logger,
         )
         self._tokens = TokenProvider(self._http, settings, self._retrier, clock=clock)
         self.requests_made = 0
@@ -130,92 +136,117 @@ class ApiSession:
 
         Raises:
             CloudCockpitAuthError: the credentials, or a freshly issued token, were refused.
-            CloudCockpitError: any other failure, after retries where they make sense.
+            CloudCockpitTransientError: retries exhausted on a failure that may pass later.
+            CloudCockpitError: any other refusal or unusable answer.
         """
         endpoint = f"GET {path}"
-        body: list[Any] = []
-        outcome = self._send(endpoint, path, params, body)
-        if outcome.response.status_code == 401:
+        what = f"CloudCockpit {endpoint}"
+        try:
+            return self._retrier.call(lambda: self._get_once(endpoint, path, params), what)
+        except _Unauthorized:
             # A token can be revoked or rotated before its stated expiry: renew once.
             logger.info("CloudCockpit %s: 401, renewing the token and retrying once", endpoint)
             self._tokens.invalidate()
-            outcome = self._send(endpoint, path, params, body)
-            if outcome.response.status_code == 401:
-                self._tokens.invalidate()  # useless now; a later call starts with a new one
-                raise error_from_response(
-                    endpoint,
-                    outcome.response,
-                    hint=(
-                        "CloudCockpit refused a freshly issued token too: check that the API "
-                        "Access behind CLOUDCOCKPIT_CLIENT_ID is enabled and that "
-                        "CLOUDCOCKPIT_SCOPE and CLOUDCOCKPIT_TENANT belong to it"
-                    ),
-                    secrets=self._tokens.secrets,
-                    error_class=CloudCockpitAuthError,
-                )
-        response = outcome.response
-        if not response.is_success:
+        try:
+            return self._retrier.call(lambda: self._get_once(endpoint, path, params), what)
+        except _Unauthorized as again:
+            self._tokens.invalidate()  # useless now; a later call starts with a new one
+            raise error_from_response(
+                endpoint,
+                again.response,
+                hint=(
+                    "CloudCockpit refused a freshly issued token too: check that the API "
+                    "Access behind CLOUDCOCKPIT_CLIENT_ID is enabled and that "
+                    "CLOUDCOCKPIT_SCOPE and CLOUDCOCKPIT_TENANT belong to it"
+                ),
+                secrets=self._tokens.secrets,
+                error_class=CloudCockpitAuthError,
+            ) from None
+
+    def _get_once(self, endpoint: str, path: str, params: Mapping[str, str]) -> Any:
+        """One attempt: the decoded body, or the error it means (transient ones are retried)."""
+        headers = {
+            "Authorization": f"Bearer {self._tokens.bearer()}",
+            "X-Tenant": self._settings.tenant,
+            "X-Correlation-Id": self.correlation_id,
+        }
+        bad = unsendable_header(headers)
+        if bad is not None:
+            raise CloudCockpitFatalError(
+                f"CloudCockpit {endpoint}: the {bad} header cannot be sent, its value has "
+                f"control or non-ASCII characters; {_HEADER_HINT.get(bad, 'check the settings')}",
+                endpoint=endpoint,
+            )
+        self.requests_made += 1
+        try:
+            response = self._http.get(path, params=params, headers=headers)
+        except httpx.TransportError as exc:
+            detail = describe_transport(exc, self._tokens.secrets)
+            kind: type[CloudCockpitFatalError | CloudCockpitTransientError] = (
+                CloudCockpitTransientError
+                if is_transient_transport(exc)
+                else CloudCockpitFatalError
+            )
+            raise kind(f"CloudCockpit {endpoint} failed: {detail}", endpoint=endpoint) from None
+        status = response.status_code
+        if status == 401:
+            raise _Unauthorized(response)
+        if is_transient_status(status):
             raise error_from_response(
                 endpoint,
                 response,
-                hint=self._hint(response.status_code, outcome),
                 secrets=self._tokens.secrets,
+                error_class=(
+                    CloudCockpitRateLimitedError if status == 429 else CloudCockpitTransientError
+                ),
+                retry_after=parse_retry_after(response.headers.get("Retry-After")),
             )
-        if body and body[0] is not _NOT_DECODED:
-            return body[0]
+        if not response.is_success:
+            raise error_from_response(
+                endpoint, response, hint=self._hint(status), secrets=self._tokens.secrets
+            )
+        return self._decode(endpoint, response)
+
+    def _decode(self, endpoint: str, response: httpx.Response) -> Any:
+        content_type = response.headers.get("Content-Type", "")
         try:
             return response.json()
         except ValueError:
-            content_type = response.headers.get("Content-Type", "no content type")
-            raise CloudCockpitError(
-                f"CloudCockpit {endpoint} answered {response.status_code} with a body that is "
-                f"not JSON ({content_type}); check CLOUDCOCKPIT_API_URL "
-                f"({self._settings.api_url})",
+            pass
+        if "json" in content_type:
+            # Announced as JSON but it does not decode: it was cut short on the way. This
+            # client only reads, so asking again is safe.
+            raise CloudCockpitTransientError(
+                f"CloudCockpit {endpoint} answered {response.status_code} with a JSON body that "
+                "is cut short or corrupt",
                 endpoint=endpoint,
                 status=response.status_code,
-            ) from None
-
-    def _send(
-        self, endpoint: str, path: str, params: Mapping[str, str], body: list[Any]
-    ) -> Outcome:
-        """Send with retries; a success's decoded JSON body is put in `body` (decoded once)."""
-
-        def attempt() -> httpx.Response:
-            headers = {
-                "Authorization": f"Bearer {self._tokens.bearer()}",
-                "X-Tenant": self._settings.tenant,
-                "X-Correlation-Id": self.correlation_id,
-            }
-            self.requests_made += 1
-            response = self._http.get(path, params=params, headers=headers)
-            body[:] = [_decode_json(response)]
-            return response
-
-        try:
-            return self._retrier.send(endpoint, attempt)
-        except RetriesExhausted as exc:
-            raise CloudCockpitError(
-                redact(f"CloudCockpit {endpoint} failed: {exc}", self._tokens.secrets),
-                endpoint=endpoint,
-            ) from exc
-
-    def _hint(self, status: int, outcome: Outcome) -> str | None:
-        hints = [outcome.gave_up] if outcome.gave_up else []
-        if status == 403:
-            settings = self._settings
-            if settings.reseller_id:
-                context = (
-                    f"the reseller context (CLOUDCOCKPIT_RESELLER_ID={settings.reseller_id}) "
-                    "must have a relation with this customer, and the API Access must be the "
-                    "reseller's or its CSP's"
-                )
-            else:
-                context = (
-                    "the CSP context (no CLOUDCOCKPIT_RESELLER_ID) needs an API Access with the "
-                    "csp role; a reseller's credentials need CLOUDCOCKPIT_RESELLER_ID"
-                )
-            hints.append(
-                f"Access denied: check the tenant sent as X-Tenant ({settings.tenant!r}, "
-                f"CLOUDCOCKPIT_TENANT) and {context}"
             )
-        return "; ".join(hints) or None
+        # Another content type (an HTML page at a wrong URL) reads the same every time.
+        raise CloudCockpitFatalError(
+            f"CloudCockpit {endpoint} answered {response.status_code} with a body that is "
+            f"not JSON ({content_type or 'no content type'}); check CLOUDCOCKPIT_API_URL "
+            f"({self._settings.api_url})",
+            endpoint=endpoint,
+            status=response.status_code,
+        )
+
+    def _hint(self, status: int) -> str | None:
+        if status != 403:
+            return None
+        settings = self._settings
+        if settings.reseller_id:
+            context = (
+                f"the reseller context (CLOUDCOCKPIT_RESELLER_ID={settings.reseller_id}) "
+                "must have a relation with this customer, and the API Access must be the "
+                "reseller's or its CSP's"
+            )
+        else:
+            context = (
+                "the CSP context (no CLOUDCOCKPIT_RESELLER_ID) needs an API Access with the "
+                "csp role; a reseller's credentials need CLOUDCOCKPIT_RESELLER_ID"
+            )
+        return (
+            f"Access denied: check the tenant sent as X-Tenant ({settings.tenant!r}, "
+            f"CLOUDCOCKPIT_TENANT) and {context}"
+        )

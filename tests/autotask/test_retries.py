@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from offermap.autotask import AutotaskAuthError, AutotaskError, F
-from offermap.autotask.retry import parse_retry_after
+from offermap.http import parse_retry_after
 
 from .fake_server import json_response, service, thread_threshold
 

@@ -115,7 +115,7 @@ def subscription(n: int, **overrides: Any) -> dict[str, Any]:
 def paged(
     records: list[dict[str, Any]],
     *,
-    total_key: str | None = None,
+    total_key: str | None = "totalCount",
     number_key: str = "pageNumber",
     size_key: str = "pageSize",
 ) -> Callable[[httpx.Request], httpx.Response]:

@@ -105,7 +105,10 @@ def test_renews_short_lived_token_at_half_its_life(api, make_client, clock):
 def test_renews_token_once_and_retries_once_after_401(api, token_endpoint, make_client):
     refused = httpx.Response(401, json=error_body(401, "The token is expired."))
     route = api.get(SUBSCRIPTIONS).mock(
-        side_effect=[refused, httpx.Response(200, json={"items": [subscription(1)]})]
+        side_effect=[
+            refused,
+            httpx.Response(200, json={"items": [subscription(1)], "totalCount": 1}),
+        ]
     )
     client = make_client()
 

@@ -174,7 +174,9 @@ def test_lists_offers_with_required_filters_and_search(api, token_endpoint, make
 
 
 def test_lists_offers_without_search_fields_when_not_searching(api, token_endpoint, make_client):
-    route = api.get(OFFERS).mock(return_value=httpx.Response(200, json={"items": []}))
+    route = api.get(OFFERS).mock(
+        return_value=httpx.Response(200, json={"items": [], "totalCount": 0})
+    )
 
     assert make_client().list_offers("Education", ["License"]) == []
     params = route.calls[0].request.url.params

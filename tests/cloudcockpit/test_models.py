@@ -183,8 +183,8 @@ def test_names_every_bad_record_of_a_page():
 
 def test_bad_record_from_the_api_names_page_and_record(api, token_endpoint, make_client):
     pages = [
-        {"items": [subscription(1), subscription(2)]},
-        {"items": [subscription(3, quantity={"value": 3})]},
+        {"items": [subscription(1), subscription(2)], "totalCount": 3},
+        {"items": [subscription(3, quantity={"value": 3})], "totalCount": 3},
     ]
     api.get(f"{API_URL}v1/subscriptions").mock(
         side_effect=[httpx.Response(200, json=page) for page in pages]

@@ -33,11 +33,11 @@ def test_reads_2500_subscriptions_at_page_size_1000_each_exactly_once(
         (call.request.url.params["pageNumber"], call.request.url.params["pageSize"])
         for call in route.calls
     ] == [("1", "1000"), ("2", "1000"), ("3", "1000")]
-    assert progress == [(1000, None), (2000, None), (2500, None)]
+    assert progress == [(1000, 2500), (2000, 2500), (2500, 2500)]
     assert client.requests_made == 3
 
 
-def test_asks_one_more_page_when_the_last_is_exactly_full_and_no_total(
+def test_stops_at_an_exactly_full_last_page_once_the_total_is_read(
     api, token_endpoint, make_client
 ):
     route = api.get(SUBSCRIPTIONS).mock(side_effect=paged([subscription(n) for n in range(4)]))
@@ -45,7 +45,55 @@ def test_asks_one_more_page_when_the_last_is_exactly_full_and_no_total(
     read = list(make_client(page_size=2).iter_subscriptions())
 
     assert len(read) == 4
-    assert route.call_count == 3  # the third page is empty and ends the list
+    assert route.call_count == 2  # the total says there is no third page
+
+
+@pytest.mark.parametrize(
+    "body",
+    [{"items": []}, {"items": [subscription(1)]}, {"items": [], "totalCount": None}],
+    ids=["empty", "short", "null-total"],
+)
+def test_a_page_without_a_verifiable_total_is_refused(api, token_endpoint, make_client, body):
+    # An empty answer without a total once published an empty snapshot over 150 subscriptions.
+    api.get(SUBSCRIPTIONS).mock(return_value=httpx.Response(200, json=body))
+    read: list[object] = []
+
+    with pytest.raises(CloudCockpitError, match=r"page 1 answered .* without a total count") as e:
+        read.extend(make_client().iter_subscriptions())
+
+    assert read == []
+    assert "\n" not in str(e.value) and "run it again" in str(e.value)
+
+
+def test_an_empty_first_page_against_a_total_is_refused(api, token_endpoint, make_client):
+    api.get(SUBSCRIPTIONS).mock(
+        return_value=httpx.Response(200, json={"items": [], "totalCount": 75})
+    )
+
+    with pytest.raises(CloudCockpitError, match="after 0 records but the API reported 75"):
+        list(make_client().iter_subscriptions())
+
+
+def test_a_total_that_changes_between_pages_is_refused(api, token_endpoint, make_client):
+    pages = [
+        {"items": [subscription(1), subscription(2)], "totalCount": 4},
+        {"items": [subscription(3), subscription(4)], "totalCount": 5},
+    ]
+    api.get(SUBSCRIPTIONS).mock(side_effect=[httpx.Response(200, json=p) for p in pages])
+
+    with pytest.raises(CloudCockpitError, match="page 2 reports 5 records but page 1 reported 4"):
+        list(make_client(page_size=2).iter_subscriptions())
+
+
+def test_pages_running_past_the_total_are_refused(api, token_endpoint, make_client):
+    api.get(SUBSCRIPTIONS).mock(
+        return_value=httpx.Response(
+            200, json={"items": [subscription(1), subscription(2)], "totalCount": 1}
+        )
+    )
+
+    with pytest.raises(CloudCockpitError, match="to 2 records but the API reported 1"):
+        list(make_client(page_size=2).iter_subscriptions())
 
 
 @pytest.mark.parametrize("total_key", ["totalCount", "totalItems", "count"])
@@ -74,7 +122,7 @@ def test_empty_list_is_one_request(api, token_endpoint, make_client):
 
 def test_fails_when_the_api_repeats_the_same_page(api, token_endpoint, make_client):
     # A server that ignores pageNumber would answer page 1 forever.
-    same_page = {"items": [subscription(1), subscription(2)]}
+    same_page = {"items": [subscription(1), subscription(2)], "totalCount": 4}
     route = api.get(SUBSCRIPTIONS).mock(return_value=httpx.Response(200, json=same_page))
 
     with pytest.raises(CloudCockpitError) as caught:
@@ -89,8 +137,8 @@ def test_fails_when_the_api_repeats_the_same_page(api, token_endpoint, make_clie
 
 def test_fails_when_a_record_comes_back_on_a_later_page(api, token_endpoint, make_client):
     pages = [
-        {"items": [subscription(1), subscription(2)]},
-        {"items": [subscription(2), subscription(3)]},
+        {"items": [subscription(1), subscription(2)], "totalCount": 4},
+        {"items": [subscription(2), subscription(3)], "totalCount": 4},
     ]
     api.get(SUBSCRIPTIONS).mock(side_effect=[httpx.Response(200, json=p) for p in pages])
 
@@ -120,7 +168,7 @@ def test_fails_on_a_body_without_items_list(api, token_endpoint, make_client, bo
 
 def test_fails_on_an_item_that_is_not_an_object(api, token_endpoint, make_client):
     api.get(SUBSCRIPTIONS).mock(
-        return_value=httpx.Response(200, json={"items": [subscription(1), "oops"]})
+        return_value=httpx.Response(200, json={"items": [subscription(1), "oops"], "totalCount": 2})
     )
 
     with pytest.raises(CloudCockpitError, match="page 1: record #2 is a str"):
@@ -129,7 +177,10 @@ def test_fails_on_an_item_that_is_not_an_object(api, token_endpoint, make_client
 
 def test_stops_after_max_pages_of_full_pages():
     def endless(page_number: int) -> dict[str, object]:
-        return {"items": [{"id": f"{page_number}-a"}, {"id": f"{page_number}-b"}]}
+        return {
+            "items": [{"id": f"{page_number}-a"}, {"id": f"{page_number}-b"}],
+            "totalCount": 1_000_000,
+        }
 
     pages = iter_pages(endless, endpoint="GET v1/subscriptions", page_size=2, max_pages=5)
 

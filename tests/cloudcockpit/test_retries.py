@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from offermap.cloudcockpit import CloudCockpitError
-from offermap.cloudcockpit.retry import retry_after_seconds
+from offermap.http import parse_retry_after as retry_after_seconds
 
 from .support import API_URL, error_body, subscription
 
@@ -17,7 +17,7 @@ SUBSCRIPTIONS = f"{API_URL}v1/subscriptions"
 
 
 def ok_page() -> httpx.Response:
-    return httpx.Response(200, json={"items": [subscription(1)]})
+    return httpx.Response(200, json={"items": [subscription(1)], "totalCount": 1})
 
 
 FAULTS = {

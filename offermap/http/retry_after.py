@@ -1,4 +1,4 @@
-"""The `Retry-After` header, shared by both API clients: seconds, or an HTTP date."""
+"""The `Retry-After` header (RFC 9110 §10.2.3): a number of seconds, or an HTTP date."""
 
 from __future__ import annotations
 
