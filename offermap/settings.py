@@ -2,28 +2,56 @@
 
 Every setting has one environment variable; the README lists them all with their defaults.
 Secrets are `SecretStr`, so a settings object never shows them in a repr, a log or a traceback.
+Credentials and header values must be printable ASCII: a secret read from a file often ends in
+a newline or a CR, and the HTTP layer would otherwise refuse it with the value in its error.
 """
 
 from __future__ import annotations
 
 import getpass
+import re
 from pathlib import Path
 from typing import Any, TypeVar
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from offermap.errors import OffermapError
+
 DEFAULT_ZONE_LOOKUP_URL = "https://webservices.autotask.net/ATServicesRest/"
 DEFAULT_CLOUDCOCKPIT_API_URL = "https://api.cloudcockpit.com/"
 DEFAULT_DB_PATH = ".offermap/offermap.duckdb"
 
 
-class SettingsError(ValueError):
-    """A setting is missing or malformed; the message names the environment variables."""
+class SettingsError(OffermapError, ValueError):
+    """A setting is missing or malformed; the message names the environment variables.
+
+    It never quotes a value: a malformed value may be a secret.
+    """
 
 
 class _Base(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True)
+    # pydantic quotes the offending input in a ValidationError's text: never here, it may be
+    # a secret.
+    model_config = SettingsConfigDict(
+        env_file=".env", extra="ignore", frozen=True, hide_input_in_errors=True
+    )
+
+
+# Visible ASCII and space: what an HTTP header value may carry, and what a credential is.
+_PRINTABLE = re.compile(r"[\x20-\x7e]*")
+_NOT_PRINTABLE = (
+    "has control or non-ASCII characters (a trailing newline or CR from a file?): set it again "
+    "with printable ASCII only"
+)
+
+
+def _printable(value: Any) -> Any:
+    """Refuse a credential with control or non-ASCII characters, without quoting it."""
+    raw = value.get_secret_value() if isinstance(value, SecretStr) else value
+    if isinstance(raw, str) and not _PRINTABLE.fullmatch(raw):
+        raise ValueError(_NOT_PRINTABLE)
+    return value
 
 
 def _with_slash(url: str) -> str:
@@ -34,7 +62,11 @@ class AutotaskSettings(_Base):
     """How to reach one Autotask database: credentials, zone and limits."""
 
     model_config = SettingsConfigDict(
-        env_prefix="AUTOTASK_", env_file=".env", extra="ignore", frozen=True
+        env_prefix="AUTOTASK_",
+        env_file=".env",
+        extra="ignore",
+        frozen=True,
+        hide_input_in_errors=True,
     )
 
     username: str = Field(min_length=1)
@@ -52,6 +84,11 @@ class AutotaskSettings(_Base):
     # Part of the tenant's 10,000 requests an hour that offermap may spend.
     hourly_request_budget: int = Field(default=5000, ge=1)
 
+    # Sent as the UserName, Secret and ApiIntegrationCode headers.
+    _credentials = field_validator("username", "secret", "integration_code", mode="before")(
+        _printable
+    )
+
     @field_validator("api_url", "zone_lookup_url")
     @classmethod
     def _normalise_url(cls, value: str | None) -> str | None:
@@ -64,7 +101,11 @@ class CloudCockpitSettings(_Base):
     """How to reach CloudCockpit for one context (a CSP, or a reseller under it)."""
 
     model_config = SettingsConfigDict(
-        env_prefix="CLOUDCOCKPIT_", env_file=".env", extra="ignore", frozen=True
+        env_prefix="CLOUDCOCKPIT_",
+        env_file=".env",
+        extra="ignore",
+        frozen=True,
+        hide_input_in_errors=True,
     )
 
     api_url: str = DEFAULT_CLOUDCOCKPIT_API_URL
@@ -81,6 +122,11 @@ class CloudCockpitSettings(_Base):
     max_retries: int = Field(default=6, ge=0)
     retry_budget_seconds: float = Field(default=300.0, gt=0)
 
+    # The client id and secret go to the token endpoint; the tenant is the X-Tenant header.
+    _credentials = field_validator("client_id", "client_secret", "tenant", mode="before")(
+        _printable
+    )
+
     @field_validator("api_url")
     @classmethod
     def _normalise_url(cls, value: str) -> str:
@@ -96,7 +142,11 @@ class OffermapSettings(_Base):
     """Where offermap keeps its data and which connection it works on."""
 
     model_config = SettingsConfigDict(
-        env_prefix="OFFERMAP_", env_file=".env", extra="ignore", frozen=True
+        env_prefix="OFFERMAP_",
+        env_file=".env",
+        extra="ignore",
+        frozen=True,
+        hide_input_in_errors=True,
     )
 
     db: Path = Path(DEFAULT_DB_PATH)
@@ -124,7 +174,13 @@ def _load(cls: type[_S], prefix: str, **overrides: Any) -> _S:
         for error in exc.errors():
             field = str(error["loc"][0]) if error["loc"] else "?"
             name = f"{prefix}{field}".upper()
-            message = "is not set" if error["type"] == "missing" else error["msg"]
+            if error["type"] == "missing":
+                message = "is not set"
+            elif error["type"] == "value_error":
+                # Our own validators' text, without pydantic's "Value error, " prefix.
+                message = str(error.get("ctx", {}).get("error", error["msg"]))
+            else:
+                message = error["msg"]
             # The offending input is left out on purpose: it may be a secret.
             problems.append(f"{name} {message}")
         raise SettingsError("; ".join(problems)) from None

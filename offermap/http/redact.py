@@ -13,6 +13,9 @@ from urllib.parse import quote, quote_plus
 MASK = "***"
 # Shorter fragments would mask ordinary words; settings refuse secrets this short anyway.
 _MIN_FORM = 4
+# Fragments of a malformed secret shorter than this stay: they would mask ordinary text.
+_MIN_FRAGMENT = 6
+_PRINTABLE_RUN = re.compile(r"[\x21-\x7e]+")
 _TAGS = re.compile(r"<[^>]+>")
 
 
@@ -28,6 +31,9 @@ def _forms(secret: str) -> set[str]:
         quote(secret, safe=""),
         quote_plus(secret),
     }
+    # Each printable run of a malformed secret (one with a CR, or a non-ASCII letter) as well:
+    # an encoder escapes the rest in ways this list cannot all foresee.
+    forms.update(run for run in _PRINTABLE_RUN.findall(secret) if len(run) >= _MIN_FRAGMENT)
     return {form for form in forms if len(form) >= _MIN_FORM}
 
 

@@ -6,10 +6,12 @@ import logging
 
 import httpx
 import pytest
+from pydantic import SecretStr
 
-from offermap.autotask import AutotaskError
+from offermap.autotask import AutotaskClient, AutotaskError, AutotaskFatalError
 from offermap.autotask.requester import Credentials
 
+from .conftest import make_settings
 from .fake_server import CODE, SECRET, USERNAME, ZONE_ROOT, json_response, service, thread_threshold
 
 
@@ -58,3 +60,37 @@ def test_auth_error_does_not_contain_the_secret(fake, client_factory, caplog):
         client.count("Services")
     for text in (str(caught.value), repr(caught.value), caplog.text, repr(client)):
         assert wrong not in text and CODE not in text
+
+
+def test_an_error_page_echoing_the_secret_near_its_cut_leaks_no_part_of_it(fake, client_factory):
+    # The body is quoted up to 300 characters; masking it after the cut leaked a prefix.
+    page = "<html><body><h2>Bad Request</h2><p>" + "x" * 250 + f" Secret: {SECRET}</p></body>"
+    assert 280 < page.index(SECRET) < 300
+    fake.faults.append(httpx.Response(400, text=page))
+
+    with pytest.raises(AutotaskError) as caught:
+        client_factory().count("Services")
+
+    text = str(caught.value) + " ".join(caught.value.messages)
+    for size in range(6, len(SECRET) + 1):
+        assert SECRET[:size] not in text
+
+
+@pytest.mark.parametrize("bad", ["\r", "\n", "\r\n", "é"])
+def test_a_secret_that_cannot_be_sent_is_refused_by_name_and_never_sent(
+    fake, sleeps, caplog, bad
+):
+    # Settings refuse such a secret; the client must not leak it either if given one anyway.
+    caplog.set_level(logging.DEBUG)
+    malformed = SECRET + bad
+    settings = make_settings().model_copy(update={"secret": SecretStr(malformed)})
+    client = AutotaskClient(settings, sleep=sleeps, clock=sleeps.clock)
+
+    with client, pytest.raises(AutotaskFatalError) as caught:
+        client.count("Services")
+
+    assert "the Secret header cannot be sent" in str(caught.value)
+    assert "check AUTOTASK_SECRET" in str(caught.value)
+    assert fake.requests_to("query/count") == [] and sleeps.calls == []
+    for text in (str(caught.value), repr(caught.value), caplog.text):
+        assert SECRET not in text
