@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import secrets
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,18 +21,21 @@ from offermap.sandbox.autotask_entities import (
     picklist,
 )
 from offermap.sandbox.autotask_query import (
-    Paging,
+    Cursor,
     Query,
     QueryError,
+    loads_lenient,
     page_payload,
     parse_query,
     project,
+    query_fingerprint,
 )
 from offermap.sandbox.credentials import SandboxCredentials
 from offermap.sandbox.limits import (
     DroppedResponse,
     FaultInjector,
     Knobs,
+    Lifeline,
     Limiter,
     Stats,
     malformed_json,
@@ -47,6 +50,9 @@ NOT_FOUND_HTML = (
     "been removed, had its name changed, or is temporarily unavailable.</h3></body></html>"
 )
 _KIND_NAMES = {"entityinformation": "entityInformation", "userdefinedfields": "userDefinedFields"}
+# IIS refuses longer URLs with its 404 page: a GET search (or a GET-started query's next page,
+# which carries the search again) past it fails on live Autotask, so it fails here too.
+MAX_URL_LENGTH = 2048
 UNAVAILABLE_HTML = "<html><body><h1>Service Unavailable</h1><p>HTTP Error 503.</p></body></html>"
 
 
@@ -61,10 +67,16 @@ class AutotaskKnobs(Knobs):
         usage_latency: (share of the hourly threshold used, extra seconds) steps: third
             parties report Autotask adding ~0.5 s per call from 50 % and ~1 s from 75 %
             (unconfirmed, so off by default), e.g. `((0.5, 0.5), (0.75, 1.0))`.
+        drop_next_page_on: a lie seen live: the query page with this number (1 = the first)
+            answers no nextPageUrl although more records follow; 0 = never.
+        empty_query_pages: a lie seen live: query pages answer no records (and no next page)
+            while `/query/count` still tells the truth.
     """
 
     reject_read_only_updates: bool = False
     usage_latency: tuple[tuple[float, float], ...] = ()
+    drop_next_page_on: int = 0
+    empty_query_pages: bool = False
 
 
 def _errors(status: int, *messages: str) -> JSONResponse:
@@ -100,6 +112,9 @@ class AutotaskEmulator:
         self.stats = Stats()
         self._limiter = Limiter(self.stats)
         self._faults = FaultInjector(self.knobs)
+        self.lifeline = Lifeline(self.knobs)
+        # Signs the paging cursors, so a cursor altered by a client is refused.
+        self._cursor_key = secrets.token_bytes(32)
         period_labels = dict(tenant.period_types)
         self.entities: dict[str, EntityStore] = {
             "services": EntityStore(
@@ -145,6 +160,11 @@ class AutotaskEmulator:
 
     async def handle(self, request: Request, path: str) -> Response:
         """Answer a request whose lower-cased path below `autotask/` is `path`."""
+        if self.lifeline.dies_now():
+            return DroppedResponse()
+        if len(str(request.url)) > MAX_URL_LENGTH:
+            self.stats.rejections["url_too_long"] += 1
+            return _not_found()
         parts = [p for p in path.split("/") if p]
         if parts[:1] == [self.zone_host]:
             parts = parts[1:]
@@ -164,15 +184,17 @@ class AutotaskEmulator:
         rest = rest[1:]
         if rest == ["zoneinformation"]:
             return self._zone_information(request)
-        endpoint = self._endpoint_name(rest[0])
-        if endpoint is None:
-            return _not_found()
+        # Live Autotask checks the credentials before it looks at the entity: an entity it
+        # does not have (or the emulator does not implement) is a 401 before it is a 404.
         auth_failure = self._authenticate(request)
         if auth_failure is not None:
             return auth_failure
         if not in_zone:
             # The lookup host is not this user's zone: real Autotask answers 401 there.
             return PlainTextResponse("Unauthorized", status_code=401)
+        endpoint = self._endpoint_name(rest[0])
+        if endpoint is None:
+            return _not_found()
         return await self._limited(request, endpoint, rest)
 
     # -- zone, auth, limits ----------------------------------------------------------------------
@@ -336,7 +358,7 @@ class AutotaskEmulator:
         if not raw.strip():
             raise QueryError("The request body is empty.")
         try:
-            return json.loads(raw)
+            return loads_lenient(raw)
         except ValueError:
             raise QueryError("The request body is not valid JSON.") from None
 
@@ -355,29 +377,35 @@ class AutotaskEmulator:
             paging_text = _query_param(request, "paging")
             if paging_text is None:
                 raise QueryError("The paging parameter is required.")
-            paging = Paging.decode(paging_text)
-            query = parse_query(store.shape, await self._query_body(request, method, search))
-            page = store.pick(paging.next_ids, query.predicate)
-            # Anchor on the ids promised, so records deleted meanwhile cannot end the paging.
-            anchor = max(paging.next_ids, default=None)
-            return self._page(request, store, query, page, anchor, paging, search)
+            cursor = Cursor.decode(paging_text, self._cursor_key)
+            body = await self._query_body(request, method, search)
+            if cursor.entity != store.name or cursor.query != query_fingerprint(body):
+                raise QueryError("The paging parameter is not valid.")
+            query = parse_query(store.shape, body)
+            if cursor.before is not None:
+                page = store.scan_before(query.predicate, cursor.before, cursor.page_size)
+            else:
+                # Anchored on the last id served, so records deleted meanwhile end nothing.
+                page = store.scan(query.predicate, cursor.after, cursor.page_size)
+            return self._page(request, store, query, body, page, cursor, search)
         if tail not in ([], ["count"]):
             return _not_found()
-        query = parse_query(store.shape, await self._query_body(request, method, search))
+        body = await self._query_body(request, method, search)
+        query = parse_query(store.shape, body)
         if tail == ["count"]:
             return JSONResponse({"queryCount": store.count(query.predicate)})
         page = store.scan(query.predicate, None, query.max_records)
-        anchor = int(page[-1]["id"]) if page else None
+        first = Cursor(store.name, query_fingerprint(body), query.max_records, number=1)
         # Only a GET-started query carries its search into the next page's URL.
         origin_search = search if method == "GET" else None
-        return self._page(request, store, query, page, anchor, None, origin_search)
+        return self._page(request, store, query, body, page, first, origin_search)
 
     async def _query_body(self, request: Request, method: str, search: str | None) -> Any:
         if method == "GET":
             if search is None:
                 raise QueryError("The search parameter is required.")
             try:
-                return json.loads(search)
+                return loads_lenient(search)
             except ValueError:
                 raise QueryError("The search parameter is not valid JSON.") from None
         return await self._json_body(request)
@@ -387,13 +415,34 @@ class AutotaskEmulator:
         request: Request,
         store: EntityStore,
         query: Query,
+        body: Any,
         page: list[dict[str, Any]],
-        anchor: int | None,
-        paging: Paging | None,
+        asked: Cursor,
         search: str | None,
     ) -> Response:
-        size = query.max_records if paging is None else paging.page_size
-        following = [] if anchor is None else store.scan(query.predicate, anchor, size)
+        knobs = self.knobs
+        if knobs.empty_query_pages:
+            page = []  # the lie: nothing here, though /query/count says otherwise
+        last = int(page[-1]["id"]) if page else None
+        more = last is not None and bool(store.scan(query.predicate, last, 1))
+        if knobs.drop_next_page_on == asked.number:
+            more = False  # the lie: no next page, though records follow
+
+        def cursor(number: int, *, after: int | None = None, before: int | None = None) -> str:
+            return Cursor(
+                store.name,
+                asked.query,
+                asked.page_size,
+                number,
+                after=after,
+                before=before,
+                issued=int(time.time()),
+            ).encode(self._cursor_key)
+
+        next_cursor = cursor(asked.number + 1, after=last) if more else None
+        prev_cursor = None
+        if asked.number > 1 and page:
+            prev_cursor = cursor(asked.number - 1, before=int(page[0]["id"]))
         root = f"{request.base_url}autotask/{self.zone_host}/ATServicesRest/"
         next_url = f"{root}V1.0/{store.name}/query/next"
-        return JSONResponse(page_payload(next_url, query, page, following, paging, search))
+        return JSONResponse(page_payload(next_url, query, page, next_cursor, prev_cursor, search))

@@ -192,8 +192,9 @@ class EntityStore:
         self.singular = singular
         self.fields = fields
         self.udfs = udfs
+        # Autotask's messages name the entity in the singular ("in the Service Entity.").
         self.shape = EntityShape(
-            name, {f.name: f.data_type for f in fields}, {u.name: u.data_type for u in udfs}
+            singular, {f.name: f.data_type for f in fields}, {u.name: u.data_type for u in udfs}
         )
         self.picklists = picklists
         self.can_create = can_create
@@ -235,6 +236,18 @@ class EntityStore:
                 if len(found) >= limit:
                     break
         return found
+
+    def scan_before(self, predicate: Predicate, before: int, limit: int) -> list[dict[str, Any]]:
+        """The last `limit` matching records with ids below `before`, ascending (previous page)."""
+        end = bisect.bisect_left(self._ids, before)
+        found: list[dict[str, Any]] = []
+        for record_id in reversed(self._ids[:end]):
+            record = self._by_id[record_id]
+            if predicate(record):
+                found.append(record)
+                if len(found) >= limit:
+                    break
+        return found[::-1]
 
     def pick(self, ids: Iterable[int], predicate: Predicate) -> list[dict[str, Any]]:
         """The records with these ids that still exist and still match, ascending."""

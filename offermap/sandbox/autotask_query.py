@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -26,7 +29,10 @@ class QueryError(Exception):
 
 @dataclass(frozen=True)
 class EntityShape:
-    """What the query engine needs to know about an entity: its fields and UDFs with types."""
+    """What the query engine needs to know about an entity: its fields and UDFs with types.
+
+    `name` is the entity's singular name ("Service"), as Autotask's error messages use it.
+    """
 
     name: str
     fields: dict[str, str]  # canonical field name -> Autotask dataType
@@ -36,7 +42,8 @@ class EntityShape:
         """The canonical name of a field given in any case.
 
         Raises:
-            QueryError: "Unable to find {field} in the {Entity} Entity" for an unknown field.
+            QueryError: "Unable to find {field} in the {Entity} Entity." for an unknown field,
+                with the singular entity name, as live Autotask words it.
         """
         return _resolve(name, self.fields, self.name)
 
@@ -54,7 +61,7 @@ def _resolve(name: str, known: dict[str, str], entity: str) -> str:
     for canonical in known:
         if canonical.lower() == lowered:
             return canonical
-    raise QueryError(f"Unable to find {name} in the {entity} Entity")
+    raise QueryError(f"Unable to find {name} in the {entity} Entity.")
 
 
 @dataclass(frozen=True)
@@ -109,6 +116,53 @@ def coerce(data_type: str, value: Any) -> Any:
 
 
 ONE_UDF = "You can only query by one user-defined field at a time."
+
+
+def loads_lenient(text: str | bytes) -> Any:
+    """Parse a query as Autotask's JSON reader does: JSON, or JSON written with single quotes.
+
+    Live Autotask (ASP.NET's JSON.NET) answers `{'filter':[{'op':'eq',...}]}`; so must the
+    emulator, or a client that writes single quotes would pass here and be told otherwise.
+
+    Raises:
+        ValueError: neither reading works.
+    """
+    raw = text.decode("utf-8") if isinstance(text, bytes) else text
+    try:
+        return json.loads(raw)
+    except ValueError:
+        if "'" not in raw:
+            raise
+    return json.loads(_double_quoted(raw))
+
+
+def _double_quoted(text: str) -> str:
+    """`text` with every single-quoted string rewritten as a double-quoted one."""
+    out: list[str] = []
+    quote_char: str | None = None
+    index = 0
+    while index < len(text):
+        char = text[index]
+        if quote_char is None:
+            if char in "'\"":
+                quote_char = char
+                out.append('"')
+            else:
+                out.append(char)
+        elif char == "\\" and index + 1 < len(text):
+            escaped = text[index + 1]
+            # \' means a quote inside a single-quoted string; JSON has no such escape.
+            out.append("'" if escaped == "'" else char + escaped)
+            index += 1
+        elif char == quote_char:
+            quote_char = None
+            out.append('"')
+        elif char == '"':
+            out.append('\\"')  # a double quote inside a single-quoted string
+        else:
+            out.append(char)
+        index += 1
+    return "".join(out)
 
 
 class _Parser:
@@ -262,49 +316,93 @@ def project(record: Record, include: tuple[str, ...] | None) -> Record:
     return out
 
 
+# What a live cursor is about: Autotask's nextPageUrl carries an opaque `paging` value of about
+# 300 characters, not the ids of the pages; a signed, base64 cursor of the same size keeps URLs
+# as long as live ones (so the GET length limit bites where it would live).
+_CURSOR_VERSION = 1
+
+
 @dataclass(frozen=True)
-class Paging:
-    """The state carried in a `nextPageUrl`'s `paging` parameter."""
+class Cursor:
+    """Where a query's next (or previous) page starts, carried in a `nextPageUrl`.
 
+    Attributes:
+        entity: the entity queried (a cursor is refused for another one).
+        query: a fingerprint of the query body, so a cursor is refused for another query.
+        page_size: records per page (the first request's MaxRecords).
+        number: the page number this cursor asks for (1 = the first page).
+        after: the page holds records with ids above this one...
+        before: ...or, for a previous page, the last records with ids below this one.
+        issued: when the cursor was made (seconds since the epoch).
+    """
+
+    entity: str
+    query: str
     page_size: int
-    previous_ids: tuple[int, ...]
-    next_ids: tuple[int, ...]
+    number: int
+    after: int | None = None
+    before: int | None = None
+    issued: int = 0
 
-    def encode(self) -> str:
-        """The JSON text Autotask puts in the `paging` query parameter."""
-        return json.dumps(
+    def encode(self, key: bytes) -> str:
+        """The opaque, signed text put in the `paging` query parameter."""
+        payload = json.dumps(
             {
-                "pageSize": self.page_size,
-                "previousIds": list(self.previous_ids),
-                "nextIds": list(self.next_ids),
+                "v": _CURSOR_VERSION,
+                "e": self.entity,
+                "q": self.query,
+                "s": self.page_size,
+                "n": self.number,
+                "a": self.after,
+                "b": self.before,
+                "t": self.issued,
             },
             separators=(",", ":"),
-        )
+        ).encode()
+        tag = hmac.new(key, payload, hashlib.sha256).hexdigest().encode()
+        return base64.urlsafe_b64encode(payload + b"." + tag).decode().rstrip("=")
 
     @classmethod
-    def decode(cls, text: str) -> Paging:
-        """Read a `paging` parameter.
+    def decode(cls, text: str, key: bytes) -> Cursor:
+        """Read a `paging` parameter this emulator wrote.
 
         Raises:
-            QueryError: when it is not the JSON the emulator wrote.
+            QueryError: the text is not a cursor, or was altered.
         """
         try:
-            data = _lower_keys(json.loads(text))
+            raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+            payload, _, tag = raw.rpartition(b".")
+            expected = hmac.new(key, payload, hashlib.sha256).hexdigest().encode()
+            if not payload or not hmac.compare_digest(tag, expected):
+                raise ValueError("bad signature")
+            data = json.loads(payload)
+            if data["v"] != _CURSOR_VERSION:
+                raise ValueError("unknown version")
             return cls(
-                page_size=int(data["pagesize"]),
-                previous_ids=tuple(int(i) for i in data.get("previousids") or []),
-                next_ids=tuple(int(i) for i in data["nextids"]),
+                entity=str(data["e"]),
+                query=str(data["q"]),
+                page_size=int(data["s"]),
+                number=int(data["n"]),
+                after=None if data["a"] is None else int(data["a"]),
+                before=None if data["b"] is None else int(data["b"]),
+                issued=int(data["t"]),
             )
         except (ValueError, KeyError, TypeError, AttributeError):
             raise QueryError("The paging parameter is not valid.") from None
+
+
+def query_fingerprint(body: Any) -> str:
+    """A stable digest of a query body (its keys' case ignored), for cursors."""
+    canonical = json.dumps(_lower_keys(body) if isinstance(body, dict) else body, sort_keys=True)
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def page_payload(
     next_base: str,
     query: Query,
     page: list[Record],
-    following: list[Record],
-    paging: Paging | None,
+    next_cursor: str | None,
+    prev_cursor: str | None,
     search: str | None,
 ) -> dict[str, Any]:
     """A query page as Autotask answers it, with absolute `/query/next` URLs.
@@ -313,27 +411,23 @@ def page_payload(
         next_base: the absolute `.../V1.0/{Entity}/query/next` URL.
         query: the parsed query (projection and page size).
         page: this page's records.
-        following: the next page's records (empty when this is the last page).
-        paging: the paging state this page was asked with (None for the first page).
+        next_cursor: the encoded cursor of the next page, or None on the last page.
+        prev_cursor: the encoded cursor of the previous page, or None on the first page.
         search: the search JSON of a GET-started query, carried into its page URLs.
     """
-    size = query.max_records if paging is None else paging.page_size
 
-    def url(state: Paging) -> str:
-        text = f"{next_base}?paging={quote(state.encode(), safe='')}"
+    def url(cursor: str | None) -> str | None:
+        if cursor is None:
+            return None
+        text = f"{next_base}?paging={quote(cursor, safe='')}"
         return text if search is None else f"{text}&search={quote(search, safe='')}"
 
-    page_ids = tuple(int(r["id"]) for r in page)
-    next_url = url(Paging(size, page_ids, tuple(int(r["id"]) for r in following)))
-    prev_url = None
-    if paging is not None and paging.previous_ids:
-        prev_url = url(Paging(size, (), paging.previous_ids))
     return {
         "items": [project(r, query.include_fields) for r in page],
         "pageDetails": {
             "count": len(page),
-            "requestCount": size,
-            "prevPageUrl": prev_url,
-            "nextPageUrl": next_url if following else None,
+            "requestCount": query.max_records,
+            "prevPageUrl": url(prev_cursor),
+            "nextPageUrl": url(next_cursor),
         },
     }

@@ -6,6 +6,7 @@ import base64
 import secrets
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -19,6 +20,7 @@ from offermap.sandbox.limits import (
     DroppedResponse,
     FaultInjector,
     Knobs,
+    Lifeline,
     Limiter,
     Stats,
     malformed_json,
@@ -43,11 +45,14 @@ class CloudCockpitKnobs(Knobs):
 
     Attributes:
         token_lifetime_seconds: how long an issued access token stays valid.
+        empty_without_total: a lie seen live: every list answers `{"items": []}`, with no
+            total count, however many records it has.
     """
 
     token_lifetime_seconds: float = 3599.0
     # CloudCockpit documents no thread limit; only a peak is recorded unless a test sets one.
     thread_threshold: int = 1_000_000
+    empty_without_total: bool = False
 
 
 class ApiError(Exception):
@@ -94,6 +99,9 @@ class CloudCockpitEmulator:
         self.stats = Stats()
         self._limiter = Limiter(self.stats)
         self._faults = FaultInjector(self.knobs)
+        self.lifeline = Lifeline(self.knobs)
+        # When tokens expire is read from this clock; tests replace it to expire one at once.
+        self.clock: Callable[[], float] = time.monotonic
         self._tokens: dict[str, float] = {}
         self.customers = tenant.cc_customers
         self.subscriptions = tenant.cc_subscriptions
@@ -107,6 +115,8 @@ class CloudCockpitEmulator:
 
     async def token(self, request: Request, path: str) -> Response:
         """Answer `entra/{tenant}/oauth2/v2.0/token` (path lower-cased, below `entra/`)."""
+        if self.lifeline.dies_now():
+            return DroppedResponse()
         self.stats.record(request.method, "token")
         creds = self.credentials
         parts = [p for p in path.split("/") if p]
@@ -158,7 +168,7 @@ class CloudCockpitEmulator:
             )
         token = secrets.token_urlsafe(48)
         lifetime = self.knobs.token_lifetime_seconds
-        self._tokens[token] = time.monotonic() + lifetime
+        self._tokens[token] = self.clock() + lifetime
         return JSONResponse(
             {
                 "token_type": "Bearer",
@@ -172,6 +182,8 @@ class CloudCockpitEmulator:
 
     async def handle(self, request: Request, path: str) -> Response:
         """Answer an API request whose lower-cased path below `cloudcockpit/` is `path`."""
+        if self.lifeline.dies_now():
+            return DroppedResponse()
         correlation = request.headers.get("X-Correlation-Id") or str(uuid.uuid4())
         parts = [p for p in path.split("/") if p]
         kind = self._kind(parts)
@@ -219,7 +231,7 @@ class CloudCockpitEmulator:
         expiry = self._tokens.get(token.strip())
         if expiry is None:
             raise ApiError(401, "The access token is invalid.")
-        if time.monotonic() >= expiry:
+        if self.clock() >= expiry:
             raise ApiError(401, "The access token has expired.")
         tenant = request.headers.get("X-Tenant")
         if not tenant:
@@ -334,8 +346,7 @@ class CloudCockpitEmulator:
             out = [o for o in out if needle in str(o[key]).lower()]
         return out
 
-    @staticmethod
-    def _paged(items: list[dict[str, Any]], q: dict[str, str]) -> Response:
+    def _paged(self, items: list[dict[str, Any]], q: dict[str, str]) -> Response:
         problems: dict[str, list[str]] = {}
         page_number, page_size = 1, DEFAULT_PAGE_SIZE
         try:
@@ -352,6 +363,8 @@ class CloudCockpitEmulator:
             problems["PageSize"] = [f"PageSize must be between 1 and {MAX_PAGE_SIZE}."]
         if problems:
             raise ApiError(400, "One or more validation errors occurred.", problems)
+        if self.knobs.empty_without_total:
+            return JSONResponse({"items": []})  # the lie: nothing, and no total to say so
         start = (page_number - 1) * page_size
         return JSONResponse(
             {

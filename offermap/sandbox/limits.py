@@ -7,6 +7,7 @@ import random
 import threading
 import time
 from collections import Counter, deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from starlette.responses import Response
@@ -29,6 +30,9 @@ class Knobs:
         thread_threshold: concurrent requests allowed per (credential, endpoint).
         retry_after_seconds: the Retry-After sent with 429s.
         slow_seconds: delay of a "slow" fault before the normal answer.
+        die_after_requests: after this many requests the emulator dies (0: never): every
+            later request has its connection dropped, and a server hosting it stops
+            listening, as a crashed API process would.
     """
 
     latency_seconds: float = 0.0
@@ -39,6 +43,7 @@ class Knobs:
     thread_threshold: int = 3
     retry_after_seconds: int = 30
     slow_seconds: float = 2.0
+    die_after_requests: int = 0
 
 
 @dataclass
@@ -131,6 +136,37 @@ class DroppedResponse(Response):
             }
         )
         await send({"type": "http.response.body", "body": b'{"items": [', "more_body": True})
+
+
+class Lifeline:
+    """Counts an emulator's requests against `knobs.die_after_requests`, and says when it died.
+
+    Callbacks in `on_death` run once, at the death (a server stops listening there).
+    """
+
+    def __init__(self, knobs: Knobs) -> None:
+        """Bind to the knobs; alive until `die_after_requests` requests were answered."""
+        self._knobs = knobs
+        self._lock = threading.Lock()
+        self._answered = 0
+        self.dead = False
+        self.on_death: list[Callable[[], None]] = []
+
+    def dies_now(self) -> bool:
+        """Count one request; True when the emulator is dead and must not answer it."""
+        with self._lock:
+            if not self.dead:
+                limit = self._knobs.die_after_requests
+                if limit <= 0 or self._answered < limit:
+                    self._answered += 1
+                    return False
+                self.dead = True
+                callbacks = list(self.on_death)
+            else:
+                callbacks = []
+        for callback in callbacks:
+            callback()
+        return True
 
 
 class FaultInjector:

@@ -8,6 +8,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, fields
 from types import TracebackType
 
 import uvicorn
@@ -19,6 +20,7 @@ from starlette.routing import Route
 from offermap.sandbox.autotask_app import AutotaskEmulator
 from offermap.sandbox.cloudcockpit_app import CloudCockpitEmulator
 from offermap.sandbox.credentials import SANDBOX_CREDENTIALS, SandboxCredentials
+from offermap.sandbox.limits import FAULT_KINDS
 from offermap.sandbox.tenant import Tenant, build_tenant
 
 _METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
@@ -61,6 +63,83 @@ def sandbox_env(
         "CLOUDCOCKPIT_SCOPE": c.cloudcockpit_scope,
         "CLOUDCOCKPIT_TENANT": c.cloudcockpit_tenant,
     }
+
+
+@dataclass(frozen=True)
+class Rehearsal:
+    """Knobs of both emulators set at start, so an outage can be rehearsed without Python.
+
+    Latency and faults apply to both APIs; the thresholds and the paging lies are Autotask's;
+    `empty_without_total` is CloudCockpit's. Each `*_dies_after` makes that API's process die
+    after so many requests: the server stops listening, as a crashed process would.
+    """
+
+    latency_seconds: float = 0.0
+    fault_rate: float = 0.0
+    fault_kinds: tuple[str, ...] = FAULT_KINDS
+    fault_seed: int = 0
+    hourly_threshold: int = 10_000
+    thread_threshold: int = 3
+    retry_after_seconds: int = 30
+    drop_next_page_on: int = 0
+    empty_query_pages: bool = False
+    empty_without_total: bool = False
+    autotask_dies_after: int = 0
+    cloudcockpit_dies_after: int = 0
+
+    def __post_init__(self) -> None:
+        """Refuse values no emulator could act on, with one line naming the knob."""
+        if not 0.0 <= self.fault_rate <= 1.0:
+            raise ValueError(f"fault rate must be between 0 and 1, not {self.fault_rate}")
+        unknown = [kind for kind in self.fault_kinds if kind not in FAULT_KINDS]
+        if unknown or not self.fault_kinds:
+            raise ValueError(
+                f"unknown fault kinds {', '.join(unknown) or '(none given)'}; "
+                f"use some of {', '.join(FAULT_KINDS)}"
+            )
+        for name in (
+            "latency_seconds",
+            "hourly_threshold",
+            "thread_threshold",
+            "retry_after_seconds",
+            "drop_next_page_on",
+            "autotask_dies_after",
+            "cloudcockpit_dies_after",
+        ):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name.replace('_', ' ')} must not be negative")
+        if self.thread_threshold == 0 or self.hourly_threshold == 0:
+            raise ValueError("the hourly and thread thresholds must be at least 1")
+
+    def apply(self, autotask: AutotaskEmulator, cloudcockpit: CloudCockpitEmulator) -> None:
+        """Set the emulators' knobs from this rehearsal."""
+        for knobs in (autotask.knobs, cloudcockpit.knobs):
+            knobs.latency_seconds = self.latency_seconds
+            knobs.fault_rate = self.fault_rate
+            knobs.fault_kinds = self.fault_kinds
+            knobs.seed = self.fault_seed
+            knobs.retry_after_seconds = self.retry_after_seconds
+        autotask.knobs.hourly_threshold = self.hourly_threshold
+        autotask.knobs.thread_threshold = self.thread_threshold
+        autotask.knobs.drop_next_page_on = self.drop_next_page_on
+        autotask.knobs.empty_query_pages = self.empty_query_pages
+        autotask.knobs.die_after_requests = self.autotask_dies_after
+        cloudcockpit.knobs.empty_without_total = self.empty_without_total
+        cloudcockpit.knobs.die_after_requests = self.cloudcockpit_dies_after
+
+    def describe(self) -> str:
+        """The knobs that differ from a calm sandbox, as `name=value` words (empty if none)."""
+        calm = Rehearsal()
+        changed = [
+            f"{field.name}={_shown(getattr(self, field.name))}"
+            for field in fields(self)
+            if getattr(self, field.name) != getattr(calm, field.name)
+        ]
+        return " ".join(changed)
+
+
+def _shown(value: object) -> str:
+    return ",".join(value) if isinstance(value, tuple) else str(value)
 
 
 class _ForegroundServer(uvicorn.Server):
@@ -121,6 +200,9 @@ class SandboxServer:
         self.credentials = credentials
         self.autotask = AutotaskEmulator(self.tenant, credentials)
         self.cloudcockpit = CloudCockpitEmulator(self.tenant, credentials)
+        # An emulator that dies (knobs.die_after_requests) takes the server down with it.
+        for emulator in (self.autotask, self.cloudcockpit):
+            emulator.lifeline.on_death.append(self._die)
         self.app = build_app(self.autotask, self.cloudcockpit)
         self._requested_port = port
         self._startup_timeout = startup_timeout
@@ -176,6 +258,12 @@ class SandboxServer:
             time.sleep(0.01)
         return self
 
+    def _die(self) -> None:
+        # Called on the server's own event loop: uvicorn stops accepting connections, so
+        # later requests are refused as by a dead process.
+        if self._server is not None:
+            self._server.should_exit = True
+
     def stop(self) -> None:
         """Stop serving and release the port."""
         if self._server is not None:
@@ -203,33 +291,51 @@ class SandboxServer:
 
 
 def serve_forever(
-    port: int, scale: str = "small", seed: int = 7, print_fn: Callable[[str], object] = print
+    port: int,
+    scale: str = "small",
+    seed: int = 7,
+    print_fn: Callable[[str], object] = print,
+    rehearsal: Rehearsal | None = None,
 ) -> None:
-    """Serve a generated tenant in the foreground until Ctrl-C or SIGTERM.
+    """Serve a generated tenant in the foreground until Ctrl-C, SIGTERM, or a rehearsed death.
 
     Prints one `export NAME=value` line per setting first, so that
-    `eval "$(offermap sandbox serve ...)"`-style use or copy-paste works.
+    `eval "$(offermap sandbox serve ...)"`-style use or copy-paste works, then a `#` line
+    naming the rehearsed knobs, if any.
 
     Args:
         port: the loopback port (0 picks a free one).
         scale: tenant scale ("small", "large", "xl").
         seed: tenant seed.
         print_fn: where the export lines go.
+        rehearsal: knobs to set on both emulators (latency, faults, thresholds, lies).
     """
     tenant = build_tenant(scale, seed)
     autotask = AutotaskEmulator(tenant, SANDBOX_CREDENTIALS)
     cloudcockpit = CloudCockpitEmulator(tenant, SANDBOX_CREDENTIALS)
+    if rehearsal is not None:
+        rehearsal.apply(autotask, cloudcockpit)
     sock = _bind(port)
     try:
         base_url = f"http://{HOST}:{sock.getsockname()[1]}/"
         for name, value in sandbox_env(base_url).items():
             print_fn(f"export {name}={value}")
+        described = rehearsal.describe() if rehearsal is not None else ""
+        if described:
+            print_fn(f"# rehearsing: {described}")
         config = uvicorn.Config(
             build_app(autotask, cloudcockpit),
             log_level="warning",
             lifespan="off",
             timeout_graceful_shutdown=2,
         )
-        _ForegroundServer(config).run(sockets=[sock])
+        server = _ForegroundServer(config)
+
+        def die() -> None:
+            server.should_exit = True
+
+        for emulator in (autotask, cloudcockpit):
+            emulator.lifeline.on_death.append(die)
+        server.run(sockets=[sock])
     finally:
         sock.close()

@@ -127,7 +127,7 @@ def test_unknown_operator_drops_the_condition(client, at_url, at_headers, tenant
 def test_unknown_field_is_500_naming_field_and_entity(client, at_url, at_headers):
     response = query(client, at_url, at_headers, {"op": "eq", "field": "projectID", "value": 1})
     assert response.status_code == 500
-    assert response.json() == {"errors": ["Unable to find projectID in the Services Entity"]}
+    assert response.json() == {"errors": ["Unable to find projectID in the Service Entity."]}
 
 
 @pytest.mark.parametrize("max_records", [0, 501, -1])
@@ -322,7 +322,7 @@ def test_unknown_udf_is_500_like_an_unknown_field(client, at_url, at_headers):
     body = {"filter": [{"op": "eq", "field": "Tier", "value": "x", "udf": True}]}
     response = client.post(at_url + "V1.0/Services/query", headers=at_headers, json=body)
     assert response.status_code == 500
-    assert response.json() == {"errors": ["Unable to find Tier in the Services Entity"]}
+    assert response.json() == {"errors": ["Unable to find Tier in the Service Entity."]}
 
 
 # ServiceModel of Autotask's published OpenAPI (api-evangelist/kaseya,
