@@ -5,10 +5,12 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from prefect import task
+from prefect import Task, task
 from prefect.cache_policies import NO_CACHE
+from prefect.client.schemas.objects import State, TaskRun
 
 from offermap.acquired import derive
+from offermap.autotask import AutotaskClient
 from offermap.extract.publish import (
     InputValidationError,
     abandon_run,
@@ -18,6 +20,7 @@ from offermap.extract.publish import (
 )
 from offermap.extract.services import extract_services
 from offermap.extract.subscriptions import extract_subscriptions
+from offermap.http import is_transient
 from offermap.propose import propose
 from offermap.settings import load_offermap_settings
 from tasks.artifacts import publish_expectations
@@ -35,20 +38,40 @@ def start_sync_task(db_path: str, connection_id: str, run_id: str) -> None:
     )
 
 
-@task(name="extract-autotask-services", cache_policy=NO_CACHE)
+def _transient_only(task: Task[Any, Any], task_run: TaskRun, state: State[Any]) -> bool:
+    """Retry an extraction only after an API failure that may pass (never auth or a lie)."""
+    return is_transient(state.result(raise_on_failure=False))
+
+
+@task(
+    name="extract-autotask-services",
+    cache_policy=NO_CACHE,
+    # Each request was already retried within its budget: a task retry re-reads after an
+    # outage, and only a transient one (an auth error or an API's lie fails at once).
+    retries=2,
+    retry_delay_seconds=[60, 300],
+    retry_condition_fn=_transient_only,
+)
 def extract_services_task(
     db_path: str, connection_id: str, run_id: str, autotask_database: str
 ) -> dict[str, Any]:
-    """Land every Autotask service into staging, one rate-limit slot of the database per page."""
+    """Land every Autotask service into staging; every request takes a rate-limit slot first."""
     settings = autotask_settings(connection_id)
     pacer = autotask_pacer(autotask_database, settings.hourly_request_budget)
-    progress = page_reporter("Autotask services", on_page=pacer)
-    return asdict(
-        extract_services(db_path, connection_id, run_id, settings=settings, progress=progress)
-    )
+    progress = page_reporter("Autotask services")
+    with AutotaskClient(settings, before_request=pacer) as client:
+        return asdict(
+            extract_services(db_path, connection_id, run_id, client=client, progress=progress)
+        )
 
 
-@task(name="extract-cloudcockpit-subscriptions", cache_policy=NO_CACHE)
+@task(
+    name="extract-cloudcockpit-subscriptions",
+    cache_policy=NO_CACHE,
+    retries=2,
+    retry_delay_seconds=[60, 300],
+    retry_condition_fn=_transient_only,
+)
 def extract_subscriptions_task(db_path: str, connection_id: str, run_id: str) -> dict[str, Any]:
     """Land the connection's CloudCockpit subscriptions into staging."""
     settings = cloudcockpit_settings(connection_id)

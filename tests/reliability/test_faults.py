@@ -9,7 +9,7 @@ a retry, which shows that retries stay within their bounds and nothing is fetche
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -18,8 +18,12 @@ from typing import Any
 
 import pytest
 
+from offermap.autotask import AutotaskAuthError, AutotaskTransientError
+from offermap.cloudcockpit import CloudCockpitFatalError, CloudCockpitRateLimitedError
+from offermap.errors import OffermapError
 from offermap.sandbox import SANDBOX_CREDENTIALS, SandboxServer, build_tenant
 from offermap.sandbox.limits import FAULT_KINDS
+from offermap.store import open_store
 from tests.reliability.conftest import Intensity
 from tests.reliability.support import clients, published_snapshot, sync_stages
 
@@ -298,3 +302,79 @@ def test_latency_beyond_the_timeout_is_retried_and_ends_with_the_fault_free_snap
             slow_is_retried=True,
         )
     assert not problems, "\n".join(problems)
+
+
+# The lies the adversarial pass caught (issue 14), and a death: each once published a partial
+# or empty snapshot over a good one, or must fail without one. Knob, what the error must say.
+LIES: dict[str, tuple[Callable[[SandboxServer], None], str]] = {
+    "Autotask drops nextPageUrl on page 1": (
+        lambda s: setattr(s.autotask.knobs, "drop_next_page_on", 1),
+        "held 10 services but query/count says",
+    ),
+    "Autotask answers empty pages against its count": (
+        lambda s: setattr(s.autotask.knobs, "empty_query_pages", True),
+        "held 0 services but query/count says",
+    ),
+    "CloudCockpit answers an empty list without a total": (
+        lambda s: setattr(s.cloudcockpit.knobs, "empty_without_total", True),
+        "without a total count",
+    ),
+    "the Autotask emulator dies mid-sync": (
+        lambda s: setattr(s.autotask.knobs, "die_after_requests", 6),
+        "gave up after 2 attempts",
+    ),
+}
+
+
+def _extract_errors(db: Path, run_id: str) -> dict[str, tuple[str, str | None]]:
+    with open_store(db, read_only=True) as con:
+        rows = con.execute(
+            "SELECT source, status, error FROM extract_runs WHERE run_id = ?", [run_id]
+        ).fetchall()
+    return {source: (status, error) for source, status, error in rows}
+
+
+@pytest.mark.parametrize("lie", list(LIES))
+def test_an_api_that_lies_or_dies_fails_the_sync_and_keeps_the_last_good_snapshot(
+    reference: Reference, tmp_path: Path, lie: str
+) -> None:
+    inject_lie, expected = LIES[lie]
+    db = tmp_path / "offermap.duckdb"
+    with fresh_sandbox() as server:
+        autotask, cloudcockpit = clients(server)
+        with autotask, cloudcockpit:
+            sync_stages(db, CONNECTION, "sync-good", autotask, cloudcockpit)
+    good = published_snapshot(db, CONNECTION)
+    assert good == reference.snapshot
+
+    with fresh_sandbox() as server:
+        inject_lie(server)
+        # One retry is enough to show a dead server is retried, then given up on.
+        autotask, cloudcockpit = clients(
+            server, AUTOTASK_MAX_RETRIES="1", CLOUDCOCKPIT_MAX_RETRIES="1"
+        )
+        with autotask, cloudcockpit, pytest.raises(OffermapError) as caught:
+            sync_stages(db, CONNECTION, "sync-lie", autotask, cloudcockpit)
+
+    text = str(caught.value)
+    assert expected in text and "\n" not in text, text
+    assert published_snapshot(db, CONNECTION) == good
+    statuses = _extract_errors(db, "sync-lie")
+    failed = [error for status, error in statuses.values() if status == "failed"]
+    assert any(error is not None and expected in error for error in failed), statuses
+    assert all(status != "published" for status, _ in statuses.values()), statuses
+
+
+def test_extraction_tasks_are_retried_by_prefect_for_transient_errors_only() -> None:
+    from prefect.states import Failed
+
+    from tasks.sync import _transient_only
+
+    def retried(exc: BaseException) -> bool:
+        return _transient_only(None, None, Failed(data=exc))  # type: ignore[arg-type]
+
+    assert retried(AutotaskTransientError("Autotask Services POST /query timed out"))
+    assert retried(CloudCockpitRateLimitedError("429", retry_after=3.0))
+    assert not retried(AutotaskAuthError("Autotask rejected API user"))
+    assert not retried(CloudCockpitFatalError("page 1 answered 0 records without a total"))
+    assert not retried(ValueError("a bug"))
