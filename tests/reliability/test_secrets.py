@@ -19,6 +19,7 @@ from typing import Any
 from uuid import UUID
 
 import pytest
+from pydantic import SecretStr
 
 from offermap import review
 from offermap.sandbox import SandboxCredentials, SandboxServer, build_tenant
@@ -194,3 +195,89 @@ def test_a_full_run_with_canary_credentials_leaves_no_trace_of_them(
     assert not leaks, "\n".join(leaks)
     # The search looked where the secrets were used: the logs speak of the refused credentials.
     assert any("check AUTOTASK" in t or "CLOUDCOCKPIT_CLIENT" in t for t in texts["Prefect logs"])
+
+
+# A secret made from a file, or saved on Windows, ends in CR/LF; a pasted one may hold a
+# non-ASCII letter. Once, the HTTP layer raised with such a secret in its text, and it was
+# printed 11 times on stderr and stored in DuckDB and in Prefect.
+MALFORMED = {
+    "AUTOTASK_SECRET with a trailing CR LF": ("AUTOTASK_SECRET", "\r\n"),
+    "AUTOTASK_INTEGRATION_CODE with a trailing LF": ("AUTOTASK_INTEGRATION_CODE", "\n"),
+    "CLOUDCOCKPIT_CLIENT_SECRET with a non-ASCII letter": ("CLOUDCOCKPIT_CLIENT_SECRET", "é"),
+}
+
+
+def _core_leaks(where: str, texts: Iterable[str], core: str) -> list[str]:
+    # The printable part of the canary, in whatever form (bytes repr, escaped, cut).
+    return [f"{where}: …{_around(t, core[:12])}…" for t in texts if core[:12] in t]
+
+
+@pytest.mark.parametrize("case", list(MALFORMED))
+def test_a_malformed_canary_secret_fails_the_sync_by_name_and_leaks_nowhere(
+    prefect_harness: None,
+    sandbox_env: dict[str, str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capfd: pytest.CaptureFixture[str],
+    case: str,
+) -> None:
+    from flows.sync import sync
+
+    variable, suffix = MALFORMED[case]
+    core = _canary("MALFORMED")
+    monkeypatch.setenv(variable, core + suffix)
+    db = tmp_path / "offermap.duckdb"
+
+    state = sync(connection_id=CONNECTION, db_path=str(db), return_state=True)
+
+    assert state.is_failed()
+    error = state.result(raise_on_failure=False)
+    assert isinstance(error, BaseException)
+    assert f"{variable} has control or non-ASCII characters" in str(error)
+    assert "\n" not in str(error)
+    out, err = capfd.readouterr()
+    run = state.state_details.flow_run_id
+    texts = {
+        "terminal output": [out, err],
+        "the run's error": [str(error), repr(error), "".join(traceback.format_exception(error))],
+        "DuckDB tables": [text for _, text in table_text(db)] if db.exists() else [],
+        "DuckDB file bytes": [_duckdb_bytes(db)] if db.exists() else [],
+        **(_prefect_texts([run]) if run is not None else {}),
+    }
+    leaks = [leak for where, found in texts.items() for leak in _core_leaks(where, found, core)]
+    assert not leaks, "\n".join(leaks)
+
+
+@pytest.mark.parametrize("suffix", ["\r\n", "é"])
+def test_a_client_given_a_malformed_secret_anyway_stores_an_error_without_it(
+    sandbox: Any, tmp_path: Path, suffix: str
+) -> None:
+    # Settings refuse such a secret; if code builds a client around one anyway, the HTTP layer
+    # refuses to send it and says so by name, and extract_runs.error holds no part of it.
+    from offermap.autotask import AutotaskClient
+    from offermap.errors import OffermapError
+    from offermap.settings import load_autotask_settings
+    from offermap.store import open_store
+    from tests.reliability.support import extract_services
+
+    core = _canary("HTTPLAYER")
+    env = sandbox.env()
+    good = load_autotask_settings(
+        **{
+            k.removeprefix("AUTOTASK_").lower(): v
+            for k, v in env.items()
+            if k.startswith("AUTOTASK_")
+        }
+    )
+    settings = good.model_copy(update={"secret": SecretStr(core + suffix)})
+    db = tmp_path / "offermap.duckdb"
+
+    with AutotaskClient(settings) as client, pytest.raises(OffermapError) as caught:
+        extract_services(db, CONNECTION, "run-malformed", client=client)
+
+    assert "the Secret header cannot be sent" in str(caught.value)
+    with open_store(db, read_only=True) as con:
+        rows = con.execute("SELECT status, error FROM extract_runs").fetchall()
+    assert rows and rows[0][0] == "failed" and "AUTOTASK_SECRET" in str(rows[0][1])
+    texts = [str(caught.value), *(text for _, text in table_text(db)), _duckdb_bytes(db)]
+    assert not _core_leaks("the error or DuckDB", texts, core)
