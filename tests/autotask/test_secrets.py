@@ -77,9 +77,7 @@ def test_an_error_page_echoing_the_secret_near_its_cut_leaks_no_part_of_it(fake,
 
 
 @pytest.mark.parametrize("bad", ["\r", "\n", "\r\n", "é"])
-def test_a_secret_that_cannot_be_sent_is_refused_by_name_and_never_sent(
-    fake, sleeps, caplog, bad
-):
+def test_a_secret_that_cannot_be_sent_is_refused_by_name_and_never_sent(fake, sleeps, caplog, bad):
     # Settings refuse such a secret; the client must not leak it either if given one anyway.
     caplog.set_level(logging.DEBUG)
     malformed = SECRET + bad
