@@ -319,3 +319,18 @@ def test_udf_filter_built_by_the_client_is_evaluated_by_the_emulator(emulator):
         return {u["name"]: u["value"] for u in company["userDefinedFields"]}["Customer Tier"]
 
     assert gold and [c["id"] for c in gold] == [c["id"] for c in companies if tier(c) == "Gold"]
+
+
+@pytest.mark.parametrize(("knob", "read"), [("drop_next_page_on", 1), ("empty_query_pages", True)])
+def test_the_client_refuses_a_read_its_count_does_not_confirm(
+    sandbox: Any, knob: str, read: Any
+) -> None:
+    # The lies live Autotask told (issue 14), served by the emulator over loopback.
+    setattr(sandbox.autotask.knobs, knob, read)
+    try:
+        with _client(sandbox) as client, pytest.raises(AutotaskError) as caught:
+            list(client.iter_services(max_records=50))
+    finally:
+        setattr(sandbox.autotask.knobs, knob, getattr(AutotaskKnobs(), knob))
+    total = len(sandbox.tenant.autotask_services)
+    assert f"query/count says {total} (and {total} when asked again)" in str(caught.value)

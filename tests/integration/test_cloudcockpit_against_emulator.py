@@ -70,3 +70,18 @@ def test_a_wrong_tenant_is_refused_clearly(
         CloudCockpitClient.from_settings(load_cloudcockpit_settings()) as client,
     ):
         list(client.iter_subscriptions())
+
+
+def test_an_empty_list_without_a_total_is_refused_not_read_as_empty(
+    sandbox: Any, sandbox_env: dict[str, str]
+) -> None:
+    # Once published as an empty snapshot over 150 subscriptions (issue 14).
+    sandbox.cloudcockpit.knobs.empty_without_total = True
+    try:
+        with (
+            CloudCockpitClient.from_settings(load_cloudcockpit_settings()) as client,
+            pytest.raises(CloudCockpitError, match="without a total count"),
+        ):
+            list(client.iter_subscriptions())
+    finally:
+        sandbox.cloudcockpit.knobs.empty_without_total = False
