@@ -350,7 +350,9 @@ def _value(row: dict[str, Any], name: str, entity: str) -> Any:
     for key, value in row.items():
         if key.lower() == name.lower():
             return value
-    raise LookupError(f"Unable to find {name} in the {entity} Entity")
+    # Live wording: the singular entity name and a final period.
+    singular = {"Services": "Service", "Companies": "Company"}.get(entity, entity)
+    raise LookupError(f"Unable to find {name} in the {singular} Entity.")
 
 
 def _holds(f: dict[str, Any], row: dict[str, Any], entity: str) -> bool:

@@ -63,7 +63,7 @@ def test_thread_threshold_backs_off_longer_than_a_server_error(fake, client_fact
 @pytest.mark.parametrize(
     "message",
     [
-        "Unable to find projectID in the Services Entity",
+        "Unable to find projectID in the Service Entity.",
         "maxCountOfRecordsToReturn must be between 1 and 500",
         "Value does not reference an existing entity for taskType . ",
     ],
@@ -82,7 +82,7 @@ def test_ordinary_validation_500s_are_not_retried(fake, client_factory, sleeps, 
 
 def test_unknown_filter_field_error_from_server_is_surfaced(fake, client_factory, sleeps):
     fake.records["Services"] = [service(1)]
-    with pytest.raises(AutotaskError, match="Unable to find nosuch in the Services Entity"):
+    with pytest.raises(AutotaskError, match=r"Unable to find nosuch in the Service Entity\."):
         list(client_factory().iter_services(F.eq("nosuch", 1)))
     assert sleeps.calls == []
 
