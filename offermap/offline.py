@@ -18,6 +18,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
+from offermap.catalogue import CatalogueOffer
+from offermap.catalogue.csvfile import CsvInputError, read_csv
+from offermap.catalogue.pricelist import read_price_list
+from offermap.errors import InputError
 from offermap.matching import MatchConfig, ServiceRecord, Variant, VariantResult, match
 from offermap.rules import BillingFrequency, OfferType, Segment, Term
 
@@ -63,12 +67,16 @@ _TRUE = frozenset({"true", "yes", "1"})
 _FALSE = frozenset({"false", "no", "0"})
 # Reasons of one row are joined into one cell; "; " does not occur inside a reason.
 REASON_SEPARATOR = "; "
+# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection); such
+# cells get a leading apostrophe, which spreadsheets show as text and hide.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 _T = TypeVar("_T")
 
 
-class OfflineInputError(ValueError):
-    """A CSV file offered to offline matching is unreadable or malformed.
+class OfflineInputError(InputError):
+    """A CSV file offered to offline matching is unreadable or malformed, or the output would
+    overwrite an input or a folder.
 
     The message names the file, and where known the line and the column.
     """
@@ -133,40 +141,10 @@ class _Reader:
 def _rows(path: Path, columns: Sequence[str]) -> Iterator[_Reader]:
     """Yield each data row of a CSV file, after checking the header has `columns`."""
     try:
-        handle = path.open(encoding="utf-8-sig", newline="")
-    except OSError as exc:
-        raise OfflineInputError(f"{path}: cannot be read ({exc.strerror or exc})") from None
-    with handle:
-        reader = csv.DictReader(handle)
-        try:
-            header = reader.fieldnames
-            if not header:
-                raise OfflineInputError(
-                    f"{path}, line 1: the file is empty; expected the header {','.join(columns)}"
-                )
-            missing = [c for c in columns if c not in header]
-            if missing:
-                raise OfflineInputError(
-                    f"{path}, line 1: missing column(s) {', '.join(missing)}; "
-                    f"the header must name {','.join(columns)}"
-                )
-            for row in reader:
-                line = reader.line_num
-                surplus = row.get(None)  # DictReader puts extra fields under None
-                if surplus:
-                    raise OfflineInputError(
-                        f"{path}, line {line}: {len(header) + len(surplus)} fields, "
-                        f"the header has {len(header)}"
-                    )
-                if not any((value or "").strip() for value in row.values()):
-                    continue  # blank lines carry nothing
-                yield _Reader(path, row, line)
-        except UnicodeDecodeError as exc:
-            raise OfflineInputError(
-                f"{path}: not UTF-8 text (byte {exc.start}); save the file as UTF-8 CSV"
-            ) from None
-        except csv.Error as exc:
-            raise OfflineInputError(f"{path}, line {reader.line_num}: {exc}") from None
+        for row in read_csv(path, columns):
+            yield _Reader(path, row.values, row.line)
+    except CsvInputError as exc:
+        raise OfflineInputError(str(exc)) from None
 
 
 def _unique(
@@ -298,12 +276,24 @@ def proposal_rows(results: Sequence[VariantResult]) -> list[dict[str, str]]:
     return rows
 
 
+def spreadsheet_safe(value: str) -> str:
+    """The value with a leading apostrophe when a spreadsheet would run it as a formula."""
+    return "'" + value if value.startswith(_FORMULA_STARTS) else value
+
+
 def write_proposals(path: Path, rows: Sequence[dict[str, str]]) -> None:
     """Write PROPOSALS.csv in one step: a temporary file next to it, then a rename.
 
+    Every cell a spreadsheet would run as a formula (starting with =, +, -, @, a tab or a
+    carriage return) is written with a leading apostrophe.
+
     Raises:
-        OfflineInputError: when the folder cannot be written.
+        OfflineInputError: when the path is a folder or the folder cannot be written.
     """
+    if path.is_dir():
+        raise OfflineInputError(
+            f"{path}: is a folder; give --out a file name such as {path / 'proposals.csv'}"
+        )
     folder = path.parent if str(path.parent) else Path(".")
     try:
         descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
@@ -313,7 +303,9 @@ def write_proposals(path: Path, rows: Sequence[dict[str, str]]) -> None:
         with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as handle:
             writer = csv.DictWriter(handle, fieldnames=list(PROPOSAL_COLUMNS))
             writer.writeheader()
-            writer.writerows(rows)
+            writer.writerows(
+                {key: spreadsheet_safe(value) for key, value in row.items()} for row in rows
+            )
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
@@ -371,8 +363,48 @@ def write_services(path: Path, services: Sequence[ServiceRecord]) -> None:
     )
 
 
+def read_catalogue(path: Path) -> tuple[CatalogueOffer, ...]:
+    """The offers of a price list file, for the matcher to know as siblings.
+
+    Raises:
+        OfflineInputError: naming the file, line and column of the first problem.
+    """
+    try:
+        return read_price_list(path).offers()
+    except CsvInputError as exc:
+        raise OfflineInputError(str(exc)) from None
+
+
+def check_output(out: Path, **inputs: Path) -> None:
+    """Refuse an output path that is one of the inputs (by any spelling) or a folder.
+
+    Args:
+        out: the file to be written.
+        inputs: what each input is called in the message (`offers=...`) -> its path.
+
+    Raises:
+        OfflineInputError: naming the clash and what to do.
+    """
+    target = out.resolve()
+    for what, path in inputs.items():
+        if path.resolve() == target:
+            raise OfflineInputError(
+                f"{out}: is the {what} file; writing the proposals there would overwrite it, "
+                "so give --out another file name"
+            )
+    if out.is_dir():
+        raise OfflineInputError(
+            f"{out}: is a folder; give --out a file name such as {out / 'proposals.csv'}"
+        )
+
+
 def match_files(
-    offers: Path, services: Path, out: Path, *, config: MatchConfig | None = None
+    offers: Path,
+    services: Path,
+    out: Path,
+    *,
+    config: MatchConfig | None = None,
+    catalogue: Path | None = None,
 ) -> OfflineSummary:
     """Match the offers of OFFERS.csv to the services of SERVICES.csv, write PROPOSALS.csv.
 
@@ -381,16 +413,24 @@ def match_files(
         services: SERVICES.csv (see `read_services`).
         out: PROPOSALS.csv to write (replaced if it exists).
         config: threshold and how many services to propose per variant (`top_k`).
+        catalogue: a price list (Microsoft's NCE export or a distributor's list, see
+            `offermap.catalogue.pricelist`) whose offers the matcher knows as siblings.
 
     Returns:
         Counts of what was read and written.
 
     Raises:
-        OfflineInputError: a file is unreadable or malformed (file, line and column named).
+        OfflineInputError: a file is unreadable or malformed (file, line and column named),
+            or `out` is one of the input files or a folder.
     """
+    inputs = {"offers": offers, "services": services}
+    if catalogue is not None:
+        inputs["catalogue"] = catalogue
+    check_output(out, **inputs)
     variants = read_offers(offers)
     records = read_services(services)
-    results = match(variants, records, config=config or MatchConfig())
+    known = read_catalogue(catalogue) if catalogue is not None else ()
+    results = match(variants, records, catalogue=known, config=config or MatchConfig())
     rows = proposal_rows(results)
     write_proposals(out, rows)
     return OfflineSummary(

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from offermap.cli.common import console, errors, print_json
 from offermap.matching import MatchConfig
@@ -49,6 +50,14 @@ def match_command(
             "\\[env: OFFERMAP_PROPOSAL_THRESHOLD, default 0.6]",
         ),
     ] = None,
+    catalogue: Annotated[
+        Path | None,
+        typer.Option(
+            "--catalogue",
+            help="A price list (Microsoft's NCE license-based export, or a distributor's list "
+            "with Microsoft's titles) whose offers the matcher knows as siblings.",
+        ),
+    ] = None,
     json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
     """Match offers to services from CSV files and write the proposals as CSV.
@@ -63,14 +72,17 @@ def match_command(
       offermap match --offers offers.csv --services services.csv --out proposals.csv
 
       offermap match --offers offers.csv --services services.csv --out p.csv --top 1
+
+      offermap match --offers o.csv --services s.csv --out p.csv --catalogue pricelist.csv
     """
     if threshold is None:
         threshold = load_offermap_settings().proposal_threshold
     try:
         config = MatchConfig(threshold=threshold, top_k=top)
-        summary = match_files(offers, services, out, config=config)
+        summary = match_files(offers, services, out, config=config, catalogue=catalogue)
     except (OfflineInputError, ValueError) as exc:
-        errors.print(f"[bold red]offermap match:[/] {exc}", markup=True, highlight=False)
+        # The message quotes file names and cells: printed as text, never as markup.
+        errors.print(Text.assemble(("offermap match: ", "bold red"), str(exc)), highlight=False)
         raise typer.Exit(1) from None
     counts = {status: summary.by_status.get(status, 0) for status in _STATUSES}
     if json:

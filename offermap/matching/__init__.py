@@ -12,9 +12,9 @@ from offermap.matching.model import (
     ResultStatus,
     ServiceRecord,
     Variant,
-    VariantKey,
     VariantResult,
 )
+from offermap.variants import VariantKey
 
 __all__ = [
     "Candidate",

@@ -24,10 +24,18 @@ _CANONICAL: tuple[tuple[re.Pattern[str], str], ...] = (
         "entra id",
     ),
     (_rx(r"planner and project|planner project"), "project"),
-    (_rx(r"power automate per user(?: plan)?"), "power automate premium"),
+    # Products Microsoft renamed that distributors still list under the old name.
+    (_rx(r"(?:microsoft )?common area phone"), "teams shared devices"),
+    (_rx(r"step up"), "addon"),
+    # Microsoft renamed "per user with attended RPA" to Premium; "per user plan" is still its
+    # own SKU. Power Apps per user became Power Apps Premium.
+    (_rx(r"power automate per user with attended rpa(?: plan)?"), "power automate premium"),
+    (_rx(r"power apps per user(?: plan)?"), "power apps premium"),
     (_rx(r"microsoft 365|ms 365|m 365"), "m365"),
     (_rx(r"office 365|o 365"), "o365"),
-    (_rx(r"exchange online|exch online"), "exo"),
+    (_rx(r"exchange online|exch online|hosted exchange"), "exo"),
+    # "Exchange Plan 1" on an invoice is Exchange Online (Plan 1).
+    (_rx(r"exchange(?= (?:plan|p) ?\d)"), "exo"),
     (_rx(r"enterprise mobility (?:and |plus )?security"), "ems"),
     (_rx(r"one drive"), "onedrive"),
     (_rx(r"pbi"), "power bi"),
@@ -39,6 +47,8 @@ _CANONICAL: tuple[tuple[re.Pattern[str], str], ...] = (
     (_rx(r"bp"), "business premium"),
     (_rx(r"bb"), "business basic"),
     (_rx(r"bus|busi"), "business"),
+    # A suite's short name after its family: "M365 Basic" is Microsoft 365 Business Basic.
+    (re.compile(r"(?<=m365 )(?=(?:basic|standard|premium)(?![a-z0-9]))"), "business "),
     (_rx(r"std|stnd"), "standard"),
     (_rx(r"prem"), "premium"),
     (_rx(r"plan (\d)|p (\d)"), r"p\1\2"),
@@ -50,7 +60,14 @@ TermCue = tuple[str | None, str | None]  # (term, billing_frequency) a phrase st
 
 # (pattern, term, billing). Tried in order; a matched phrase is removed before the next, so
 # "annual commit billed monthly" gives billing from "billed monthly", then term from "annual".
+# A distributor's code "(NCE COM MTH)": MTH says how it bills (monthly, for a one-month and a
+# one-year term alike), ANN billed yearly, TRI triennial; COM/EDU/NFP is the segment.
+_CODE = r"(?:(?<=nce com )|(?<=nce edu )|(?<=nce gov )|(?<=nce nonprofit ))"
 _CUES: tuple[tuple[re.Pattern[str], str | None, str | None], ...] = (
+    (re.compile(_CODE + r"mth(?![a-z0-9])"), None, "Monthly"),
+    # "ANN" at the end of a name was already read as a cut "annual".
+    (re.compile(_CODE + r"(?:ann|annual)(?![a-z0-9])"), None, "Annual"),
+    (re.compile(_CODE + r"tri(?![a-z0-9])"), "ThreeYears", "Triennial"),
     # Distributor suffixes: "1YR MTH" is a year billed monthly, "1YR ANN" a year billed yearly.
     (_rx(r"(?:1|one) ?(?:years?|yrs?|y) (?:mth|mthly|mo|monthly|mensual)"), "OneYear", "Monthly"),
     (_rx(r"(?:1|one) ?(?:years?|yrs?|y) (?:ann|annual|anual)"), "OneYear", "Annual"),
@@ -101,11 +118,28 @@ _SEGMENTS: tuple[tuple[re.Pattern[str], str], ...] = (
     (_rx(r"commercial|com"), "Commercial"),
 )
 
+# Education SKUs come in pairs for faculty and for students (and the free "Students use
+# benefit" ones); the words that say which are read before the segment takes them.
+_AUDIENCES: tuple[tuple[re.Pattern[str], str], ...] = (
+    (_rx(r"(?:for )?(?:students?|pupils?)(?: (?:use|usage) benefits?)?|(?:use|usage) benefits?"),
+     "student"),
+    (_rx(r"(?:for )?(?:faculty|teachers?|educators?)"), "faculty"),
+)  # fmt: skip
+
+# "(Education Pricing)", "(Non-Profit Pricing)": Microsoft's title of a SKU priced for a
+# segment, beside a plain SKU of the same name the catalogue may list in that segment too.
+_SEGMENT_PRICING = _rx(
+    r"(?:education|faculty|student|students|nonprofit|charity|government|academic)"
+    r"(?: [a-z]+)? pricing"
+)
+
 # "No Teams" SKUs exist for most suites since Microsoft unbundled Teams, so that marker always
-# separates two offers. Other "no X" markers only name a variant the catalogue may not list.
-HARD_MARKERS = frozenset({"noteams"})
+# separates two offers, and so does EEA (the European edition of a suite). Other "no X"
+# markers only name a variant the catalogue may not list.
+HARD_MARKERS = frozenset({"noteams", "eea"})
 _MARKERS: tuple[tuple[re.Pattern[str], str], ...] = (
     (_rx(r"(?:no|without|excl|excluding|wo|sans) (?:microsoft |ms )?teams"), "noteams"),
+    (_rx(r"eea"), "eea"),
     (
         _rx(
             r"(?:no|without|excl|excluding|wo) "
@@ -124,13 +158,16 @@ STOPWORDS = frozenset(
         "microsoft", "ms", "msft", "corporation", "nce", "csp", "modern", "new", "commerce",
         "plan", "per", "user", "users", "seat", "seats", "licence", "license", "licenses",
         "licences", "subscription", "sub", "commit", "commitment", "term", "renewal", "auto",
-        "billed", "paid", "billing", "mo", "arrears", "sku", "gb", "tb", "vcpu", "cpu",
+        "billed", "paid", "billing", "mo", "arrears", "sku", "pricing", "price", "edition",
     }
 )  # fmt: skip
-# Sizes ("1GB", "2vCPU") say how much, not which product; a bare number ("Windows 10/11",
-# "Capacity 250") is kept, as it often tells two products apart, unless a unit follows it.
-_QUANTITY_RE = re.compile(r"^\d+(?:gb|tb|mb|vcpu|cpu|core|cores)$")
-_UNITS = frozenset({"gb", "tb", "mb", "vcpu", "cpu", "core", "cores", "users", "seats", "hours"})
+# Sizes and capacities ("2 vCPU, 4 GB, 128 GB", "1TB", "120 min") tell sibling SKUs apart: each
+# becomes one word ("128gb") that must agree. A count of seats or users is not a product.
+SIZE_UNITS = frozenset({"gb", "tb", "mb", "vcpu", "cpu", "core", "cores", "min", "mins", "minutes"})
+_SIZE_RE = re.compile(r"^(\d+)(gb|tb|mb|vcpu|cpu|core|cores|min|mins|minutes)$")
+_COUNT_UNITS = frozenset({"users", "seats", "seat", "licenses", "licences", "devices"})
+# Numbered dimensions ("Tier 1 Band 2", "country zone 1"): the number belongs to its word.
+DIMENSION_WORDS = frozenset({"tier", "band", "zone", "level", "step"})
 
 # Words the cue phrases and rewrites know, so glued words can be split into them.
 CUE_WORDS = frozenset(
@@ -159,6 +196,10 @@ class NameAnalysis:
         segment_phrase: the phrase that gave the segment.
         notes: repairs made to the name (glued or truncated words).
         term_conflict: the name states two different terms.
+        audience: who an Education SKU is for: "faculty", "student", or None.
+        audience_phrase: the phrase that said so.
+        optional: words of a generic prefix ("M365 Subscription - "): they count when the
+            offer names them too, and are noise otherwise.
     """
 
     core: tuple[str, ...]
@@ -170,6 +211,9 @@ class NameAnalysis:
     segment_phrase: str | None
     notes: tuple[str, ...]
     term_conflict: bool = False
+    audience: str | None = None
+    audience_phrase: str | None = None
+    optional: frozenset[str] = frozenset()
 
 
 def canonical(text: str) -> str:
@@ -180,13 +224,34 @@ def canonical(text: str) -> str:
     return " ".join(padded.split())
 
 
+def _size_word(number: str, unit: str) -> str:
+    unit = {"cores": "core", "mins": "min", "minutes": "min"}.get(unit, unit)
+    return f"{int(number)}{unit}"
+
+
 def _product_words(words: list[str]) -> list[str]:
     kept: list[str] = []
+    skip = False
     for index, word in enumerate(words):
-        if word in STOPWORDS or _QUANTITY_RE.match(word):
+        if skip:
+            skip = False
             continue
         following = words[index + 1] if index + 1 < len(words) else ""
-        if word.isdigit() and following in _UNITS:
+        size = _SIZE_RE.match(word)
+        if size:
+            kept.append(_size_word(size.group(1), size.group(2)))
+            continue
+        if word.isdigit() and following in SIZE_UNITS:
+            kept.append(_size_word(word, following))
+            skip = True
+            continue
+        if word in DIMENSION_WORDS and following.isdigit():
+            kept.append(f"{word}{int(following)}")
+            skip = True
+            continue
+        if word in STOPWORDS or word in SIZE_UNITS:
+            continue
+        if word.isdigit() and following in _COUNT_UNITS:
             continue
         kept.append(word)
     return kept
@@ -220,6 +285,16 @@ def analyse_tokens(tokens: list[str], notes: tuple[str, ...] = ()) -> NameAnalys
         if not terms:
             terms.append("OneMonth")
     text = _BARE_MONTHLY.sub(" ", text)
+    markers: set[str] = set()
+    if _SEGMENT_PRICING.search(text):
+        markers.add("segmentpricing")
+    audience: str | None = None
+    audience_phrase: str | None = None
+    for pattern, name in _AUDIENCES:
+        found = pattern.search(text)
+        if found and audience is None:
+            audience, audience_phrase = name, found.group(0)
+            text = pattern.sub(" education ", text)
     segment: str | None = None
     segment_phrase: str | None = None
     for pattern, name in _SEGMENTS:
@@ -227,7 +302,6 @@ def analyse_tokens(tokens: list[str], notes: tuple[str, ...] = ()) -> NameAnalys
         if found and segment is None:
             segment, segment_phrase = name, found.group(0)
         text = pattern.sub(" ", text)
-    markers: set[str] = set()
     for pattern, marker in _MARKERS:
         if pattern.search(text):
             markers.add(marker)
@@ -245,4 +319,6 @@ def analyse_tokens(tokens: list[str], notes: tuple[str, ...] = ()) -> NameAnalys
         segment_phrase=segment_phrase,
         notes=notes,
         term_conflict=len(distinct_terms) > 1,
+        audience=audience,
+        audience_phrase=audience_phrase,
     )

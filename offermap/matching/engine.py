@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from offermap.catalogue import CatalogueOffer
 from offermap.matching.assignment import assign
 from offermap.matching.blocking import ServiceIndex
 from offermap.matching.eligibility import EligibilityCache
@@ -13,6 +15,7 @@ from offermap.matching.features import (
     ServiceProfile,
     Weights,
     analyse_name,
+    bare_code_term,
     build_vocabulary,
     offer_profile,
     reference_offers,
@@ -25,19 +28,20 @@ from offermap.matching.model import (
     ResultStatus,
     ServiceRecord,
     Variant,
-    VariantKey,
     VariantResult,
 )
 from offermap.matching.names import NameMatch, name_match
 from offermap.matching.rivals import WordMatches
 from offermap.matching.scoring import PairScore, explain, pair_score
-from offermap.matching.text import Vocabulary
 from offermap.rules import MappingStatus, variant_support
+from offermap.variants import VariantKey
 
 # Candidates whose raw evidence is below this are not worth showing even as "not proposed".
 MIN_LISTED_SCORE = 0.1
 
 _OfferKey = tuple[str, str]
+# Mapping keys as callers hold them: a `VariantKey`, or the plain tuple it is.
+_Key = tuple[str, str, str, str]
 
 
 @dataclass(slots=True)
@@ -64,17 +68,21 @@ def _offer_key(variant: Variant) -> _OfferKey:
     return (variant.provider_offer_id, variant.offer_name)
 
 
-def _reference_profiles(vocabulary: Vocabulary) -> list[OfferProfile]:
-    return [offer_profile(pid, name, vocabulary) for pid, name in reference_offers()]
+def _reference_names(catalogue: Iterable[CatalogueOffer]) -> list[tuple[str, str]]:
+    """The shipped catalogue's offers and the connection's imported ones, each once."""
+    names = dict.fromkeys(reference_offers())
+    names.update(dict.fromkeys((o.provider_offer_id, o.name) for o in catalogue))
+    return list(names)
 
 
 def match(
     variants: Sequence[Variant],
     services: Sequence[ServiceRecord],
     *,
-    existing: Mapping[VariantKey, int] | None = None,
-    rejected: Collection[tuple[VariantKey, int]] = (),
+    existing: Mapping[VariantKey, int] | Mapping[_Key, int] | None = None,
+    rejected: Collection[tuple[_Key, int]] = (),
     approved: Sequence[tuple[Variant, ServiceRecord]] = (),
+    catalogue: Iterable[CatalogueOffer] = (),
     config: MatchConfig | None = None,
 ) -> list[VariantResult]:
     """Propose Autotask services for offer variants under the rules R2-R8, one-to-one.
@@ -89,6 +97,9 @@ def match(
         rejected: (variant key, service id) pairs an analyst rejected; never proposed again.
         approved: the connection's approved mappings with their services; the matcher learns
             the connection's naming conventions from them (see `learning`).
+        catalogue: offers the connection imported (a price list, see
+            `offermap.catalogue.pricelist`) and the offers it acquired; with the shipped
+            catalogue they weigh words and are the siblings a service may fit better.
         config: threshold and list sizes.
 
     Returns:
@@ -123,23 +134,38 @@ def match(
         return [r for r in results if r is not None]
 
     names = [variants[row].offer_name for row in open_rows]
-    vocabulary = build_vocabulary([*names, *(name for _, name in reference_offers())])
+    known = _reference_names(catalogue)
+    vocabulary = build_vocabulary([*names, *(name for _, name in known)])
     offers: dict[_OfferKey, OfferProfile] = {}
     for row in open_rows:
         key = _offer_key(variants[row])
         if key not in offers:
             offers[key] = offer_profile(key[0], key[1], vocabulary)
-    reference = _reference_profiles(vocabulary)
+    reference = [
+        offers.get((pid, name)) or offer_profile(pid, name, vocabulary) for pid, name in known
+    ]
     weights = Weights(offer.analysis.core for offer in [*offers.values(), *reference])
     conventions = learn(approved, lambda name: analyse_name(name, vocabulary), weights.known)
-    profiles = [service_profile(service, vocabulary, conventions) for service in services]
+    code_term = bare_code_term(service.name for service in services)
+    profiles = [
+        service_profile(service, vocabulary, conventions, code_term) for service in services
+    ]
     index = ServiceIndex(profiles, weights)
     words = WordMatches(profiles, weights)
     words.survey([*offers.values(), *reference], index)
     eligibility = EligibilityCache(services, set(existing.values()))
 
     scored = _score_all(
-        variants, open_rows, offers, profiles, index, eligibility, words, weights, rejected_pairs
+        variants,
+        open_rows,
+        offers,
+        profiles,
+        index,
+        eligibility,
+        words,
+        weights,
+        rejected_pairs,
+        config.knots,
     )
     edges = [
         (row, item.position, item.pair.score)
@@ -175,14 +201,19 @@ def _score_all(
     eligibility: EligibilityCache,
     words: WordMatches,
     weights: Weights,
-    rejected: Collection[tuple[VariantKey, int]],
+    rejected: Collection[tuple[_Key, int]],
+    knots: Sequence[tuple[float, float]] | None,
 ) -> dict[int, list[_Scored]]:
     names: dict[tuple[_OfferKey, int], NameMatch] = {}
     scored: dict[int, list[_Scored]] = {}
+    terms: dict[tuple[_OfferKey, str], set[str]] = defaultdict(set)
+    for row in open_rows:
+        terms[(_offer_key(variants[row]), variants[row].billing_frequency)].add(variants[row].term)
     for row in open_rows:
         variant = variants[row]
         offer_key = _offer_key(variant)
         offer = offers[offer_key]
+        siblings = frozenset(terms[(offer_key, variant.billing_frequency)] - {variant.term})
         allowed = eligibility.get(variant.offer_type, variant.billing_frequency).allowed
         items: list[_Scored] = []
         for position in index.pool(offer, weights, allowed).tolist():
@@ -194,10 +225,12 @@ def _score_all(
                     profiles[position],
                     words.get(core, position),
                     weights,
-                    words.rival(core, position),
+                    words.rival(offer, position),
                 )
                 names[(offer_key, position)] = name
-            pair = pair_score(variant, profiles[position], name)
+            pair = pair_score(
+                variant, profiles[position], name, offer.analysis.term, knots, siblings
+            )
             service_id = profiles[position].record.service_id
             items.append(_Scored(position, pair, (variant.key, service_id) in rejected))
         # Calibration pools raw scores into steps: the raw score still orders within one.

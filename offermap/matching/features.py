@@ -6,7 +6,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from offermap.catalogue import load_offers
@@ -24,6 +24,20 @@ ID_FIELDS: tuple[str, ...] = (
     "name",
     "description",
     "invoice_description",
+)
+# A generic prefix before a separator: "M365 Subscription - ", "Microsoft 365: ", "S/".
+_PREFIX_RE = re.compile(r"^\s*(?:s\s*/|([^-–—|:/]{1,40}?)\s*(?:\s[-–—|]|:)\s)", re.IGNORECASE)
+_FAMILY_WORDS = frozenset(
+    {
+        "microsoft", "ms", "msft", "365", "m365", "o365", "office", "cloud", "online", "csp",
+        "nce", "subscription", "subscriptions", "sub", "licence", "license", "licences",
+        "licenses", "saas", "services", "service", "s",
+    }
+)  # fmt: skip
+# A distributor code with the term written out: "(NCE COM 1YR MTH)", "NCE EDU 1YR ANN".
+_EXPLICIT_CODE_TERM = re.compile(
+    r"(?<![A-Za-z0-9])(?:COM|EDU|GOV|NFP|NPO)\s+[13]\s*YRS?\s+(?:MTH|ANN)(?![A-Za-z0-9])",
+    re.IGNORECASE,
 )
 _ISO_TERM_RE = re.compile(r"(?<![A-Za-z0-9])P(1M|1Y|3Y)(?![A-Za-z0-9])", re.IGNORECASE)
 _ISO_TERMS = {"1M": "OneMonth", "1Y": "OneYear", "3Y": "ThreeYears"}
@@ -85,11 +99,16 @@ class ServiceProfile:
     code_billing: str | None = None
 
 
+# How much a word no known offer uses weighs, as a share of the rarest offer word's weight.
+UNKNOWN_WORD_SHARE = 0.5
+
+
 class Weights:
     """Inverse document frequency of product words over offer names.
 
-    A word that names few offers ("basic") tells more than one in many ("m365"); a service word
-    no offer uses weighs as much as the rarest offer word.
+    A word that names few offers ("basic") tells more than one in many ("m365"). A service word
+    that names no known offer ("introductory", "50gb", a house word) is mostly noise: it weighs
+    half as much as the rarest offer word, so it dilutes a match without sinking it.
     """
 
     def __init__(self, documents: Iterable[tuple[str, ...]]) -> None:
@@ -100,7 +119,7 @@ class Weights:
         self._weights = {
             word: math.log(1.0 + self.document_count / count) for word, count in df.items()
         }
-        self._unknown = math.log(1.0 + self.document_count)
+        self._unknown = math.log(1.0 + self.document_count) * UNKNOWN_WORD_SHARE
         self._totals: dict[tuple[str, ...], float] = {}
 
     def __getitem__(self, word: str) -> float:
@@ -127,10 +146,33 @@ def build_vocabulary(offer_names: Iterable[str]) -> Vocabulary:
     return Vocabulary(words)
 
 
+def _generic_prefix(text: str) -> frozenset[str]:
+    """The product words of a generic prefix ("M365 Subscription - ", "S/"), if the name has one.
+
+    A prefix counts only if every word of it is a family or programme word: what follows the
+    separator then names the product, and the prefix adds nothing against it.
+    """
+    found = _PREFIX_RE.match(text)
+    if found is None:
+        return frozenset()
+    words = raw_tokens(found.group(1) or "")
+    if not set(words) <= _FAMILY_WORDS:
+        return frozenset()
+    return frozenset(analyse_tokens(words).core)
+
+
 def analyse_name(text: str, vocabulary: Vocabulary) -> NameAnalysis:
     """Tokenise, repair and analyse one name."""
     tokens, notes = repair_tokens(raw_tokens(text), vocabulary)
-    return analyse_tokens(tokens, tuple(notes))
+    analysis = analyse_tokens(tokens, tuple(notes))
+    optional = _generic_prefix(text)
+    if optional and set(analysis.core) - optional:
+        analysis = replace(
+            analysis,
+            optional=optional,
+            notes=(*analysis.notes, f"generic prefix '{' '.join(sorted(optional))}'"),
+        )
+    return analysis
 
 
 def offer_profile(provider_offer_id: str, name: str, vocabulary: Vocabulary) -> OfferProfile:
@@ -144,13 +186,42 @@ def offer_profile(provider_offer_id: str, name: str, vocabulary: Vocabulary) -> 
     )
 
 
+def bare_code_term(names: Iterable[str]) -> str | None:
+    """The term a bare distributor code "(NCE COM MTH)" states in this service catalogue.
+
+    For Ingram's list MTH only says "billed monthly", for a one-month and a one-year term
+    alike. A catalogue that writes the year out for the yearly line ("(NCE COM 1YR MTH)")
+    uses the bare MTH for the month-to-month line: then it states OneMonth.
+    """
+    return "OneMonth" if any(_EXPLICIT_CODE_TERM.search(name) for name in names) else None
+
+
+def _with_code_term(analysis: NameAnalysis, term: str) -> NameAnalysis:
+    if analysis.term is not None or analysis.term_conflict or "mth" not in analysis.cue_phrases:
+        return analysis
+    return replace(
+        analysis,
+        term=term,
+        cue_phrases=(
+            *analysis.cue_phrases,
+            "a bare MTH (this catalogue writes 1YR MTH for a year billed monthly)",
+        ),
+    )
+
+
 def service_profile(
-    record: ServiceRecord, vocabulary: Vocabulary, conventions: Conventions | None = None
+    record: ServiceRecord,
+    vocabulary: Vocabulary,
+    conventions: Conventions | None = None,
+    code_term: str | None = None,
 ) -> ServiceProfile:
-    """The features of a service, read with the connection's learned conventions if any."""
+    """The features of a service, read with the connection's learned conventions if any, and
+    the term its catalogue's bare distributor code states (`bare_code_term`)."""
     analysis = analyse_name(record.name, vocabulary)
     if conventions:
         analysis = conventions.apply(analysis)
+    if code_term is not None:
+        analysis = _with_code_term(analysis, code_term)
     if analysis.term is None and analysis.billing is None and record.invoice_description:
         invoice = analyse_name(record.invoice_description, vocabulary)
         if invoice.term is not None or invoice.billing is not None:

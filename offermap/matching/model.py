@@ -6,8 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-VariantKey = tuple[str, str, str, str]
-"""(offer_id, segment, term, billing_frequency): the mapping key within one connection (R4)."""
+from offermap.variants import VariantKey
 
 ResultStatus = Literal["proposed", "abstained", "not_required", "unsupported", "mapped"]
 CandidateStatus = Literal["proposed", "not_proposed"]
@@ -38,7 +37,7 @@ class Variant:
     @property
     def key(self) -> VariantKey:
         """The mapping key (offer_id, segment, term, billing_frequency)."""
-        return (self.offer_id, self.segment, self.term, self.billing_frequency)
+        return VariantKey(self.offer_id, self.segment, self.term, self.billing_frequency)
 
     def describe(self) -> str:
         """A short human-readable label, e.g. "Microsoft 365 E3 (Commercial, OneYear, Monthly)"."""
@@ -91,11 +90,14 @@ class MatchConfig:
             choice, then free runners-up above the threshold).
         alternatives: how many not-proposed candidates at most are listed per variant, each
             with why it was not proposed.
+        knots: calibration knots (raw score, chance right) to use instead of the shipped
+            ones; the calibration command and the held-out benchmark set them.
     """
 
     threshold: float = 0.6
     top_k: int = 3
     alternatives: int = 3
+    knots: tuple[tuple[float, float], ...] | None = None
 
     def __post_init__(self) -> None:
         if not 0.0 < self.threshold <= 1.0:

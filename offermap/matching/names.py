@@ -14,7 +14,7 @@ from typing import Literal
 
 from rapidfuzz import fuzz
 
-from offermap.matching.cues import HARD_MARKERS
+from offermap.matching.cues import DIMENSION_WORDS, HARD_MARKERS, SIZE_UNITS
 from offermap.matching.features import OfferProfile, ServiceProfile, Weights
 
 IdKind = Literal["offer", "product", "other_sku", "other_product", "none"]
@@ -29,7 +29,8 @@ OTHER_PRODUCT_FACTOR = 0.25
 EXTRA_OFFER_WORD_FACTOR = 0.85
 HARD_MARKER_FACTOR = 0.3
 SOFT_MARKER_FACTOR = 0.85
-LEGACY_FACTOR = 0.5
+# A legacy (non-NCE) line is another product than the NCE offer, as an edition would be.
+LEGACY_FACTOR = 0.35
 # Editions (P1/P2, E3/E5, A3/A5, F1/F3) name different products under one family name.
 EDITION_CONFLICT_FACTOR = 0.4
 # Another offer of the catalogue fits the service's words clearly better: the service is
@@ -40,6 +41,18 @@ _EDITION_RE = re.compile(r"^[a-z]\d$")
 # A number in the service name the offer lacks ("Capacity 250", "Windows 11") most likely names
 # another product or pack; a different number certainly does (handled like an edition).
 EXTRA_NUMBER_FACTOR = 0.7
+# Faculty against student (or "Students use benefit") is a different SKU, like E3 against E5.
+AUDIENCE_CONFLICT_FACTOR = EDITION_CONFLICT_FACTOR
+# One name says for whom, the other does not: most likely, but not surely, a sibling SKU.
+AUDIENCE_ONE_SIDED_FACTOR = 0.85
+AUDIENCE_UNSAID_FACTOR = 0.9
+_SPEC_RE = re.compile(
+    r"^\d+("
+    + "|".join(sorted(SIZE_UNITS))
+    + r")$|^("
+    + "|".join(sorted(DIMENSION_WORDS))
+    + r")\d+$"
+)
 _PREFIX_CREDIT = 0.9
 _FUZZY_MIN_RATIO = 85.0
 
@@ -124,12 +137,15 @@ class Rival:
     Attributes:
         name: its name.
         product_id: its Microsoft product id ("" when unknown).
-        similarity: its word similarity with the service.
+        similarity: how well it fits the service (word similarity times the factors that tell
+            siblings apart: editions, sizes, tiers, audience, hard markers).
+        own: how well the offer being scored fits the same service.
     """
 
     name: str
     product_id: str
     similarity: float
+    own: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,10 +168,18 @@ class WordMatch:
 
 
 def word_match(
-    offer_words: tuple[str, ...], service_words: tuple[str, ...], weights: Weights
+    offer_words: tuple[str, ...],
+    service_words: tuple[str, ...],
+    weights: Weights,
+    optional: frozenset[str] = frozenset(),
 ) -> WordMatch:
-    """Weighted F1 of two sets of product words, with prefix and spelling credit."""
+    """Weighted F1 of two sets of product words, with prefix and spelling credit.
+
+    `optional` service words (a generic prefix) count only when the offer has them too.
+    """
     offer_set = set(offer_words)
+    if optional:
+        service_words = tuple(w for w in service_words if w in offer_set or w not in optional)
     service_set = set(service_words)
     matched = [w for w in offer_words if w in service_set]
     extra = [w for w in service_words if w not in offer_set]
@@ -223,10 +247,14 @@ def name_match(
             factors.append((OTHER_PRODUCT_FACTOR, f"ids name another product: {id_detail}"))
     still_extra = [w for w in words.extra if w not in fuzzy_service]
     # A product id settles the product: only a sibling SKU of the same product can still
-    # compete. Without ids, words of other offers and better-fitting offers count against.
+    # compete (faculty or student, a size, a tier). Without ids, words of other offers and
+    # better-fitting offers count against.
     if id_kind == "product":
+        factors.extend(
+            _spec_factors(offer.analysis.core, service.analysis.core, conflicts_only=True)
+        )
         if rival is not None and rival.product_id == offer.product_id:
-            factors.append(_rival_factor(rival, words.similarity))
+            factors.append(_rival_factor(rival))
     elif id_kind != "offer":
         for word in [w for w in still_extra if weights.known(w)][:2]:
             factors.append(
@@ -235,9 +263,13 @@ def name_match(
         edition = _edition_conflict(offer.analysis.core, service.analysis.core)
         if edition is not None:
             factors.append((EDITION_CONFLICT_FACTOR, edition))
-        factors.extend(_number_factors(offer.analysis.core, service.analysis.core))
+        factors.extend(_spec_factors(offer.analysis.core, service.analysis.core))
         if rival is not None:
-            factors.append(_rival_factor(rival, words.similarity))
+            factors.append(_rival_factor(rival))
+    if id_kind != "offer":
+        audience = _audience_factor(offer, service)
+        if audience is not None:
+            factors.append(audience)
     factors.extend(_marker_factors(offer, service))
     for factor, _ in factors:
         base *= factor
@@ -255,30 +287,107 @@ def name_match(
     )
 
 
-def _number_factors(
-    offer_words: tuple[str, ...], service_words: tuple[str, ...]
+def _spec_kind(word: str) -> str | None:
+    """What a numbered word measures: "#" for a bare number, the unit of a size ("gb"), the
+    dimension of a numbered one ("tier"), or None for a plain word."""
+    if word.isdigit():
+        return "#"
+    found = _SPEC_RE.match(word)
+    if found is None:
+        return None
+    return found.group(1) or found.group(2)
+
+
+@lru_cache(maxsize=65536)
+def _specs(words: tuple[str, ...]) -> dict[str, frozenset[str]]:
+    kinds: dict[str, set[str]] = {}
+    for word in words:
+        kind = _spec_kind(word)
+        if kind is not None:
+            kinds.setdefault(kind, set()).add(word)
+    return {kind: frozenset(found) for kind, found in kinds.items()}
+
+
+def _spec_factors(
+    offer_words: tuple[str, ...], service_words: tuple[str, ...], *, conflicts_only: bool = False
 ) -> list[tuple[float, str]]:
-    offer_numbers = {w for w in offer_words if w.isdigit()}
-    service_numbers = [w for w in service_words if w.isdigit() and w not in offer_numbers]
-    if not service_numbers:
-        return []
-    shown = ", ".join(service_numbers)
-    if offer_numbers - set(service_words):
-        return [
-            (
-                EDITION_CONFLICT_FACTOR,
-                f"number differs: the service says {shown}, "
-                f"the offer {', '.join(sorted(offer_numbers))}",
+    """Sizes, capacities, tiers, bands and numbers: the product, not noise.
+
+    When both names state a measure of one kind and the values differ ("128gb" against
+    "256gb", "tier1" against "tier2"), the pair is penalised like a wrong edition. A bare
+    number only the service has ("Capacity 250") most likely names another pack.
+    """
+    offer_specs = _specs(offer_words)
+    service_specs = _specs(service_words)
+    factors: list[tuple[float, str]] = []
+    for kind, found in sorted(service_specs.items()):
+        own = offer_specs.get(kind)
+        if own is not None:
+            if found <= own:
+                continue  # the service states fewer of them: the missing words weigh already
+            what = "number" if kind == "#" else "size" if kind in SIZE_UNITS else kind
+            factors.append(
+                (
+                    EDITION_CONFLICT_FACTOR,
+                    f"{what} differs: the service says {', '.join(sorted(found - own))}, "
+                    f"the offer {', '.join(sorted(own))}",
+                )
             )
-        ]
-    return [(EXTRA_NUMBER_FACTOR, f"the service name has a number the offer lacks: {shown}")]
+        elif kind == "#" and not conflicts_only:
+            factors.append(
+                (
+                    EXTRA_NUMBER_FACTOR,
+                    f"the service name has a number the offer lacks: {', '.join(sorted(found))}",
+                )
+            )
+    return factors[:2]
 
 
-def _rival_factor(rival: Rival, similarity: float) -> tuple[float, str]:
+def _audience_factor(offer: OfferProfile, service: ServiceProfile) -> tuple[float, str] | None:
+    """Faculty and student SKUs are siblings: a disagreement is as bad as a wrong edition."""
+    own, theirs = offer.analysis.audience, service.analysis.audience
+    if own == theirs:
+        return None
+    if own is not None and theirs is not None:
+        return (
+            AUDIENCE_CONFLICT_FACTOR,
+            f"audience differs: the service says '{service.analysis.audience_phrase}' "
+            f"({theirs}), the offer is for {own}",
+        )
+    if theirs is not None:
+        return (
+            AUDIENCE_ONE_SIDED_FACTOR,
+            f"the service is for {theirs} ('{service.analysis.audience_phrase}'), "
+            "the offer name does not say",
+        )
+    return (
+        AUDIENCE_UNSAID_FACTOR,
+        f"the offer is for {own}, the service name does not say for whom",
+    )
+
+
+def conflict_factor(offer: OfferProfile, service: ServiceProfile) -> float:
+    """The product of the factors that tell sibling SKUs apart: editions, sizes, tiers,
+    audience and hard markers. Used to judge which known offer fits a service best."""
+    offer_words, service_words = offer.analysis.core, service.analysis.core
+    factor = 1.0
+    if _edition_conflict(offer_words, service_words) is not None:
+        factor *= EDITION_CONFLICT_FACTOR
+    for value, _ in _spec_factors(offer_words, service_words, conflicts_only=True):
+        factor *= value
+    audience = _audience_factor(offer, service)
+    if audience is not None:
+        factor *= audience[0]
+    if (offer.analysis.markers ^ service.analysis.markers) & HARD_MARKERS:
+        factor *= HARD_MARKER_FACTOR
+    return factor
+
+
+def _rival_factor(rival: Rival) -> tuple[float, str]:
     return (
         RIVAL_FACTOR,
         f"the service name fits the offer '{rival.name}' better "
-        f"(similarity {rival.similarity:.2f} against {similarity:.2f})",
+        f"(fit {rival.similarity:.2f} against {rival.own:.2f})",
     )
 
 
@@ -292,7 +401,12 @@ def _marker_factors(offer: OfferProfile, service: ServiceProfile) -> list[tuple[
             if marker in service_markers
             else ("the offer has it, the service does not")
         )
-        label = {"noteams": "'no Teams'", "noaudio": "'no audio conferencing'"}.get(marker, marker)
+        label = {
+            "noteams": "'no Teams'",
+            "noaudio": "'no audio conferencing'",
+            "eea": "'EEA'",
+            "segmentpricing": "segment pricing ('Education Pricing', 'Non-Profit Pricing')",
+        }.get(marker, marker)
         if marker in HARD_MARKERS:
             factors.append((HARD_MARKER_FACTOR, f"{label} variant marker: {side}"))
         else:

@@ -10,9 +10,16 @@ from collections.abc import Iterable, Sequence
 
 from offermap.matching.blocking import ServiceIndex
 from offermap.matching.features import OfferProfile, ServiceProfile, Weights
-from offermap.matching.names import RIVAL_MARGIN, Rival, WordMatch, word_match
+from offermap.matching.names import RIVAL_MARGIN, Rival, WordMatch, conflict_factor, word_match
 
-_Best = tuple[float, tuple[str, ...], OfferProfile]  # (similarity, offer words, offer)
+# What tells two offers apart by name: their product words, audience and variant markers.
+_Signature = tuple[tuple[str, ...], str | None, frozenset[str]]
+_Best = tuple[float, _Signature, OfferProfile]  # (fit, signature, offer)
+
+
+def _signature(offer: OfferProfile) -> _Signature:
+    analysis = offer.analysis
+    return (analysis.core, analysis.audience, analysis.markers)
 
 
 class WordMatches:
@@ -30,29 +37,37 @@ class WordMatches:
         key = (offer_words, position)
         found = self._memo.get(key)
         if found is None:
-            found = word_match(offer_words, self._profiles[position].analysis.core, self._weights)
+            analysis = self._profiles[position].analysis
+            found = word_match(offer_words, analysis.core, self._weights, analysis.optional)
             self._memo[key] = found
         return found
+
+    def fit(self, offer: OfferProfile, position: int) -> float:
+        """How well an offer fits the service at `position`: word similarity times the
+        factors that tell sibling SKUs apart (editions, sizes, tiers, audience, markers)."""
+        similarity = self.get(offer.analysis.core, position).similarity
+        return similarity * conflict_factor(offer, self._profiles[position])
 
     def survey(self, offers: Iterable[OfferProfile], index: ServiceIndex) -> None:
         """Find, for every service near some offer, the two best-fitting distinct offers."""
         for offer in offers:
-            words = offer.analysis.core
+            signature = _signature(offer)
             for position in index.pool(offer, self._weights).tolist():
-                similarity = self.get(words, position).similarity
+                fit = self.fit(offer, position)
                 best = self._best.setdefault(position, [])
-                if any(entry[1] == words for entry in best):
+                if any(entry[1] == signature for entry in best):
                     continue
-                best.append((similarity, words, offer))
+                best.append((fit, signature, offer))
                 best.sort(key=lambda entry: -entry[0])
                 del best[2:]
 
-    def rival(self, offer_words: tuple[str, ...], position: int) -> Rival | None:
-        """Another offer whose words fit the service clearly better than these, if any."""
-        own = self.get(offer_words, position).similarity
-        for similarity, words, offer in self._best.get(position, ()):
-            if words != offer_words:
-                if similarity - own >= RIVAL_MARGIN:
-                    return Rival(offer.name, offer.product_id, similarity)
+    def rival(self, offer: OfferProfile, position: int) -> Rival | None:
+        """Another known offer that fits the service clearly better than this one, if any."""
+        own = self.fit(offer, position)
+        signature = _signature(offer)
+        for fit, other, rival in self._best.get(position, ()):
+            if other != signature:
+                if fit - own >= RIVAL_MARGIN:
+                    return Rival(rival.name, rival.product_id, fit, own)
                 return None
         return None

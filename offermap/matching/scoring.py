@@ -7,6 +7,7 @@ lowered a score.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from offermap.matching.calibration import calibrated
@@ -30,9 +31,15 @@ TERM_SILENT_ANNUAL_FACTOR = 0.97
 TERM_SILENT_ONE_MONTH_SHARE = 0.98
 # Catalogues cut names at 50 or 100 characters, and the term comes last: a cut name without a
 # term most likely lost it, so for Monthly billing the two terms are equally likely.
-TERM_CUT_MONTHLY_FACTOR = 0.58
+TERM_CUT_MONTHLY_FACTOR = 0.45
 TRUNCATION_LENGTHS = frozenset({50, 100})
-BILLING_CONFLICT_FACTOR = 0.5
+# No term in the name while the connection holds the same offer with another term billed the
+# same way: one service cannot be both (R3), and nothing says which it is. Such a pair is a
+# coin toss, so it stays below the threshold and the variant abstains rather than guess.
+TERM_AMBIGUOUS_FACTOR = 0.45
+# The name (or stock code) says the service bills otherwise than its period and the offer:
+# a data error, as serious as a wrong edition.
+BILLING_CONFLICT_FACTOR = 0.35
 # A one- or three-year term is sold billed monthly and billed yearly; a name that states the
 # term and says how it bills beats one that states the term only (the period type alone may
 # be entered wrongly). A name silent on both is doubted by the term factor already.
@@ -46,7 +53,7 @@ class PairScore:
 
     Attributes:
         score: calibrated confidence in 0..1: the share of pairs with this raw score that
-            were right in labelled tenants (see `calibration`).
+            were right in labelled real catalogues (see `calibration`).
         name: the name-level match it builds on.
         factors: (factor, reason) for term, billing and segment.
         agreements: cues that agreed, for the reasons.
@@ -59,9 +66,17 @@ class PairScore:
     raw: float = 0.0
 
 
-def _term_factor(variant: Variant, service: ServiceProfile) -> tuple[float, str]:
+def _term_factor(
+    variant: Variant,
+    service: ServiceProfile,
+    offer_term: str | None = None,
+    sibling_terms: frozenset[str] = frozenset(),
+) -> tuple[float, str]:
     analysis = service.analysis
     stated = analysis.term or service.iso_term
+    if stated is not None and stated == offer_term and stated != variant.term:
+        # The offer's own name says it ("Business Central Device (36 mo)"): a product word.
+        stated = None
     cue = ", ".join(f"'{p}'" for p in analysis.cue_phrases) or "an ISO code in an id field"
     if variant.term == "NoTerm":
         if stated is None:
@@ -79,7 +94,16 @@ def _term_factor(variant: Variant, service: ServiceProfile) -> tuple[float, str]
         )
     if analysis.term_conflict:
         return TERM_CONFLICTING_CUES_FACTOR, f"term unclear: the name states several terms ({cue})"
-    if variant.billing_frequency == "Monthly" and len(service.record.name) in TRUNCATION_LENGTHS:
+    if sibling_terms:
+        # The tie still leans to the one-year term (see TERM_SILENT_ONE_MONTH_SHARE).
+        share = TERM_SILENT_ONE_MONTH_SHARE if variant.term == "OneMonth" else 1.0
+        return (
+            TERM_AMBIGUOUS_FACTOR * share,
+            "no term in the service name, and the offer's "
+            f"{' and '.join(sorted(sibling_terms))} variant bills {variant.billing_frequency} "
+            "too: either could be meant",
+        )
+    if variant.billing_frequency == "Monthly" and _cut(service.record.name):
         return (
             TERM_CUT_MONTHLY_FACTOR,
             f"no term in the service name, which is cut at {len(service.record.name)} "
@@ -94,6 +118,11 @@ def _term_factor(variant: Variant, service: ServiceProfile) -> tuple[float, str]
             "no term in the service name: one-month and one-year terms both bill Monthly",
         )
     return TERM_SILENT_ANNUAL_FACTOR, "no term in the service name"
+
+
+def _cut(name: str) -> bool:
+    """Whether a name looks cut at a catalogue's length limit (a closed bracket is whole)."""
+    return len(name) in TRUNCATION_LENGTHS and not name.rstrip().endswith((")", "]"))
 
 
 def _billing_factor(variant: Variant, service: ServiceProfile) -> tuple[float, str]:
@@ -132,13 +161,25 @@ def _segment_factor(variant: Variant, service: ServiceProfile) -> tuple[float, s
     return 1.0, ""
 
 
-def pair_score(variant: Variant, service: ServiceProfile, name: NameMatch) -> PairScore:
+def pair_score(
+    variant: Variant,
+    service: ServiceProfile,
+    name: NameMatch,
+    offer_term: str | None = None,
+    knots: Sequence[tuple[float, float]] | None = None,
+    sibling_terms: frozenset[str] = frozenset(),
+) -> PairScore:
     """Score a variant against a service whose name-level match is known.
 
     Args:
         variant: the variant.
         service: the service's features.
         name: `name_match` of the variant's offer and the service.
+        offer_term: a term the offer's own name states ("(36 mo)"), which is then a product
+            word, not the variant's term.
+        knots: calibration knots; the shipped ones when None.
+        sibling_terms: the other terms of the same offer, billed the same way, that are
+            open in the run (a service silent on its term could be theirs).
 
     Returns:
         The pair's score and the factors behind it.
@@ -147,7 +188,7 @@ def pair_score(variant: Variant, service: ServiceProfile, name: NameMatch) -> Pa
     factors: list[tuple[float, str]] = []
     agreements: list[str] = []
     for factor, reason in (
-        _term_factor(variant, service),
+        _term_factor(variant, service, offer_term, sibling_terms),
         _billing_factor(variant, service),
         _segment_factor(variant, service),
     ):
@@ -157,7 +198,7 @@ def pair_score(variant: Variant, service: ServiceProfile, name: NameMatch) -> Pa
         elif reason:
             agreements.append(reason)
     raw = min(1.0, max(0.0, score))
-    return PairScore(calibrated(raw), name, tuple(factors), tuple(agreements), raw)
+    return PairScore(calibrated(raw, knots), name, tuple(factors), tuple(agreements), raw)
 
 
 def explain(pair: PairScore) -> list[str]:
@@ -185,6 +226,6 @@ def explain(pair: PairScore) -> list[str]:
     reasons.extend(reason for _, reason in pair.factors)
     reasons.append(
         f"score {pair.score:.2f}: the share of pairs with evidence {pair.raw:.2f} that were "
-        "right in labelled test tenants"
+        "right in labelled real catalogues"
     )
     return reasons

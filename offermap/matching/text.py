@@ -21,6 +21,10 @@ _GLUE_CODES = re.compile(
 )
 _TOKEN_RE = re.compile(r"[a-z0-9]+")
 
+_MONTHS = (
+    r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)"
+    r"(?:uary|ruary|ch|il|e|y|ust|tember|ober|ember)?\.?(?![a-z0-9])"
+)
 # Spellings that punctuation carries and tokenising would lose, rewritten into words first.
 _RAW_REWRITES: tuple[tuple[re.Pattern[str], str], ...] = (
     # No word boundary before "add": catalogues glue it on ("CAPACITYADD-ON").
@@ -30,6 +34,20 @@ _RAW_REWRITES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"(?<![a-z0-9])a\s*/\s*m(?![a-z0-9])"), " anualidad pago mensual "),
     (re.compile(r"\s-\s*a\s*$"), " anual "),
     (re.compile(r"\s-\s*m\s*$"), " mensual "),
+    # Dates and seat counts an invoice line appends ("13–31 Oct 2026", "2026-10-13", "x 3")
+    # name no product.
+    (
+        re.compile(
+            r"(?<![a-z0-9])(?:\d{1,2}\s*[-–—]\s*)?\d{1,2}\s+" + _MONTHS + r"(?:\s+\d{4})?"
+            r"|(?<![a-z0-9])" + _MONTHS + r"\s+\d{4}(?![a-z0-9])"
+            r"|(?<![a-z0-9])\d{4}-\d{2}-\d{2}(?![a-z0-9])"
+            r"|(?<![a-z0-9])\d{1,2}/\d{1,2}/\d{2,4}(?![a-z0-9])"
+        ),
+        " ",
+    ),
+    # "S/" opens an invoice line ("S/Exchange Online"): subscription, not a product word.
+    (re.compile(r"^\s*s\s*/"), " "),
+    (re.compile(r"(?<![a-z0-9])(?:x|qty|quantity)\s*:?\s*\d+(?![a-z0-9])"), " "),
 )
 
 
@@ -179,7 +197,14 @@ def repair_tokens(tokens: list[str], vocabulary: Vocabulary) -> tuple[list[str],
     # letters are enough for a term word ("Ann" of "Annual"), which is what usually comes last.
     if repaired:
         last = repaired[-1]
-        if len(last) >= 3 and last.isalpha() and last not in vocabulary:
+        after_number = len(repaired) > 1 and repaired[-2].isdigit()
+        if after_number and len(last) == 2 and last.isalpha() and last not in vocabulary:
+            # "... - 1 Ye": a term cut after two letters still says which term.
+            completed = vocabulary.complete(last)
+            if completed in TERM_WORDS:
+                notes.append(f"read truncated '{last}' as '{completed}'")
+                repaired[-1] = completed
+        elif len(last) >= 3 and last.isalpha() and last not in vocabulary:
             completed = vocabulary.complete(last)
             if completed in DANGLING_WORDS:
                 # "Annual (Bille" lost what was billed how: completing it would misread it.

@@ -14,11 +14,12 @@ STANDARD = "CFQ7TTC0LDPB:0001"
 
 
 def test_two_variants_wanting_one_service_get_it_once():
-    month = variant("Microsoft 365 Business Basic", BASIC, term="OneMonth")
-    year = variant("Microsoft 365 Business Basic", BASIC, term="OneYear")
-    only = service(1, "Microsoft 365 Business Basic")  # no term: both variants want it
+    # CloudCockpit lists the same product under two offer ids: both want the one service.
+    first = variant("Microsoft 365 Business Basic", BASIC, term="OneYear", offer_id="g-1")
+    second = variant("Microsoft 365 Business Basic", BASIC, term="OneYear", offer_id="g-2")
+    only = service(1, "Microsoft 365 Business Basic 1YR")
 
-    results = match([month, year], [only])
+    results = match([first, second], [only])
 
     proposed = [r for r in results if r.status == "proposed"]
     assert len(proposed) == 1
@@ -26,6 +27,27 @@ def test_two_variants_wanting_one_service_get_it_once():
     [held] = loser.candidates
     assert held.status == "not_proposed"
     assert any("taken by another variant" in reason for reason in held.reasons)
+
+
+def test_a_name_silent_on_its_term_is_not_guessed_when_both_terms_are_held():
+    month = variant("Microsoft 365 Business Basic", BASIC, term="OneMonth")
+    year = variant("Microsoft 365 Business Basic", BASIC, term="OneYear")
+    only = service(1, "Microsoft 365 Business Basic")  # no term: either variant's
+
+    results = match([month, year], [only])
+
+    assert [r.status for r in results] == ["abstained", "abstained"]
+    for result in results:
+        [held] = result.candidates
+        assert any("either could be meant" in reason for reason in held.reasons)
+
+
+def test_a_name_silent_on_its_term_is_proposed_when_one_term_is_held():
+    year = variant("Microsoft 365 Business Basic", BASIC, term="OneYear")
+
+    [result] = match([year], [service(1, "Microsoft 365 Business Basic")])
+
+    assert result.status == "proposed"
 
 
 def test_assignment_gives_each_variant_the_service_its_term_names():

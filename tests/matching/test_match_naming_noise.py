@@ -31,7 +31,8 @@ def read(name: str):
         ("Microsoft 365E5 annual", ("m365", "e5")),
         ("O365 E3 Extra Capacity1316 NCE 12M", ("o365", "e3", "extra", "capacity", "1316")),
         ("Power Apps Premium Add-on45", ("power", "apps", "premium", "addon", "45")),
-        ("Dataverse Capacity (2 GB)", ("dataverse", "capacity")),
+        # Sizes tell sibling SKUs apart: they stay, as one word with their unit.
+        ("Dataverse Capacity (2 GB)", ("dataverse", "capacity", "2gb")),
         ("Windows 10/11 Enterprise E3", ("windows", "10", "11", "enterprise", "e3")),
     ],
 )
@@ -49,7 +50,8 @@ def test_a_word_glued_to_a_number_is_not_taken_for_a_product_id():
     [
         ("Office 365 E3 (NCE COM 1YR MTH)", "OneYear", "Monthly"),
         ("Office 365 E3 (NCE COM 1YR ANN)", "OneYear", "Annual"),
-        ("Office 365 E3 (NCE COM MTH)", "OneMonth", None),
+        # A bare MTH code says how the line bills, for a one-month and a one-year term alike.
+        ("Office 365 E3 (NCE COM MTH)", None, "Monthly"),
         ("Office 365 E3 (NCE COM1YR MTH)", "OneYear", "Monthly"),
         ("Office 365 E3 5742NCE 1M", "OneMonth", None),
         ("Microsoft 365 Business Basic - Ann", "OneYear", None),
