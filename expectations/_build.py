@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from offermap.quality import gx_context
+from offermap.quality.gx_runner import gx_context
 from offermap.rules import RULES_BY_CODE
 
 if TYPE_CHECKING:
@@ -66,40 +65,3 @@ def check_meta(reason: str) -> dict[str, Any]:
         reason: What is wrong with a row that fails the check, in a user's words.
     """
     return {"rule": None, "reason": reason}
-
-
-def suite_columns(suite: gx.ExpectationSuite) -> set[str]:
-    """Every column a suite's expectations read, row conditions included.
-
-    Args:
-        suite: Any suite.
-
-    Returns:
-        The column names, so a caller can name missing columns before GX fails on them.
-    """
-    names: set[str] = set()
-    for expectation in suite.expectations:
-        kwargs = expectation.configuration.kwargs
-        for key in ("column", "column_A", "column_B"):
-            if isinstance(kwargs.get(key), str):
-                names.add(kwargs[key])
-        names.update(kwargs.get("column_list") or ())
-        names |= _condition_columns(kwargs.get("row_condition"))
-    return names
-
-
-def _condition_columns(condition: Any) -> set[str]:
-    """Column names a row_condition (a Condition object or its dict form) refers to."""
-    if condition is None or isinstance(condition, str):
-        return set()
-    if isinstance(condition, Mapping):
-        column = condition.get("column")
-        names = {column["name"]} if isinstance(column, Mapping) else set()
-        children = condition.get("conditions") or ()
-    else:
-        column = getattr(condition, "column", None)
-        names = {column.name} if column is not None else set()
-        children = getattr(condition, "conditions", None) or ()
-    for child in children:
-        names |= _condition_columns(child)
-    return names

@@ -18,6 +18,7 @@ from expectations._build import add, new_suite, rule_meta
 from offermap.rules import (
     NOT_REQUIRED_OFFER_TYPES,
     PERIOD_LABEL_FOR_BILLING,
+    REQUIRED_FACTS,
     SUPPORTED_BILLING_FREQUENCIES,
     UNSUPPORTED_OFFER_TYPES,
     ZERO_PRICED_OFFER_TYPES,
@@ -28,35 +29,6 @@ if TYPE_CHECKING:
 
 SUITE_NAME = "decision_rules"
 ID_COLUMN = "decision_id"
-DECISION_COLUMNS: tuple[str, ...] = (
-    "decision_id",
-    "connection_id",
-    "offer_id",
-    "segment",
-    "term",
-    "billing_frequency",
-    "service_id",
-    "offer_type",
-    "variant_acquired",
-    "service_in_snapshot",
-    "service_is_active",
-    "service_period_label",
-    "service_unit_cost",
-    "service_unit_price",
-    "service_mapped_to_other_variant",
-    "service_claimed_earlier_in_batch",
-    "variant_mapped_to_other_service",
-    "variant_claimed_earlier_in_batch",
-)
-# Boolean facts and the one value each rule accepts.
-REQUIRED_FACTS: tuple[tuple[str, str, bool], ...] = (
-    ("R1", "service_in_snapshot", True),
-    ("R3", "service_mapped_to_other_variant", False),
-    ("R3", "service_claimed_earlier_in_batch", False),
-    ("R4", "variant_mapped_to_other_service", False),
-    ("R4", "variant_claimed_earlier_in_batch", False),
-    ("R9", "variant_acquired", True),
-)
 
 
 def build_suite() -> gx.ExpectationSuite:

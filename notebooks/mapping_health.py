@@ -39,7 +39,8 @@ import pandas as pd
 from IPython.display import Markdown, display
 from matplotlib.ticker import MaxNLocator
 
-from offermap import health, rules
+from offermap import rules
+from offermap.reports import mapping_health as health
 from offermap.settings import load_offermap_settings
 
 settings = load_offermap_settings()

@@ -46,7 +46,8 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import Markdown, display
 
-from offermap import coverage, review
+from offermap.reports import coverage
+from offermap.review import approvals as review
 from offermap.settings import load_offermap_settings
 
 settings = load_offermap_settings()

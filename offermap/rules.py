@@ -153,6 +153,39 @@ UNSUPPORTED_OFFER_TYPES: frozenset[OfferType] = frozenset({OfferType.LICENSE_LEG
 # bill, so an offer seen only on those is not acquired.
 ACQUIRED_SUBSCRIPTION_STATUSES: frozenset[str] = frozenset({"Active", "Suspended"})
 
+# The facts apply prepares for every approved decision, one row per decision, which the
+# rules suite (expectations/decision_rules.py) and the fast single-decision check
+# (offermap/apply/rule_check.py) both judge.
+DECISION_COLUMNS: tuple[str, ...] = (
+    "decision_id",
+    "connection_id",
+    "offer_id",
+    "segment",
+    "term",
+    "billing_frequency",
+    "service_id",
+    "offer_type",
+    "variant_acquired",
+    "service_in_snapshot",
+    "service_is_active",
+    "service_period_label",
+    "service_unit_cost",
+    "service_unit_price",
+    "service_mapped_to_other_variant",
+    "service_claimed_earlier_in_batch",
+    "variant_mapped_to_other_service",
+    "variant_claimed_earlier_in_batch",
+)
+# Boolean facts and the one value each rule accepts.
+REQUIRED_FACTS: tuple[tuple[str, str, bool], ...] = (
+    ("R1", "service_in_snapshot", True),
+    ("R3", "service_mapped_to_other_variant", False),
+    ("R3", "service_claimed_earlier_in_batch", False),
+    ("R4", "variant_mapped_to_other_service", False),
+    ("R4", "variant_claimed_earlier_in_batch", False),
+    ("R9", "variant_acquired", True),
+)
+
 AUDIT_CREATE_MAPPING = "Create Connection Offer Mapping"
 AUDIT_DELETE_MAPPING = "Delete Connection Offer Mapping"
 

@@ -13,7 +13,7 @@ from prefect import task
 from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
-from offermap.review import list_open_proposals
+from offermap.review.approvals import list_open_proposals
 
 # A table artifact is read by people: past this many rows the rest is summarised.
 MAX_ARTIFACT_ROWS = 200

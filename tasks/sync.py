@@ -9,8 +9,11 @@ from prefect import Task, task
 from prefect.cache_policies import NO_CACHE
 from prefect.client.schemas.objects import State, TaskRun
 
-from offermap.acquired import derive
+from expectations.suites import input_suites
+from offermap.acquired.derive import derive
 from offermap.autotask import AutotaskClient
+from offermap.extract.autotask_services import extract_services
+from offermap.extract.cloudcockpit_subscriptions import extract_subscriptions
 from offermap.extract.publish import (
     InputValidationError,
     abandon_run,
@@ -18,10 +21,8 @@ from offermap.extract.publish import (
     start_sync,
     validate_inputs,
 )
-from offermap.extract.services import extract_services
-from offermap.extract.subscriptions import extract_subscriptions
 from offermap.http import is_transient
-from offermap.propose import propose
+from offermap.propose.proposer import propose
 from offermap.settings import load_offermap_settings
 from tasks.artifacts import publish_expectations
 from tasks.credentials import autotask_settings, cloudcockpit_settings
@@ -90,7 +91,7 @@ def validate_inputs_task(db_path: str, connection_id: str, run_id: str) -> dict[
     """
     with stage("Validating inputs"):
         try:
-            reports = validate_inputs(db_path, connection_id, run_id)
+            reports = validate_inputs(db_path, connection_id, run_id, suites=input_suites())
         except InputValidationError as exc:
             publish_expectations(connection_id, run_id, exc.reports)
             raise

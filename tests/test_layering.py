@@ -1,18 +1,25 @@
-"""The shape the design asks for: the library knows nothing of Prefect, settings hide secrets."""
+"""The shape the design asks for: the library knows nothing of Prefect, settings hide secrets.
+
+The import contracts themselves are checked by `lint-imports` (make lint); these tests check
+that the contracts cover the whole library and that importing it really loads no Prefect.
+"""
 
 from __future__ import annotations
 
 import pkgutil
 import subprocess
 import sys
+import tomllib
+from pathlib import Path
 
 import pytest
 
 import offermap
 from offermap.settings import SettingsError, load_autotask_settings, load_cloudcockpit_settings
 
-# The command line, the demo and the benchmarks start flows: the only doors to Prefect.
-_ENTRY_POINTS = {"offermap.cli", "offermap.demo", "offermap.__main__", "offermap.bench"}
+# The command line (with the demo and the benchmarks that run flows) is the only door to Prefect.
+_ENTRY_POINTS = {"offermap.cli", "offermap.__main__"}
+_PYPROJECT = Path(__file__).resolve().parents[1] / "pyproject.toml"
 
 
 def _library_modules() -> list[str]:
@@ -33,6 +40,18 @@ def test_no_library_module_imports_prefect() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "0"
+
+
+def test_the_library_contract_names_every_package_and_module_but_the_command_line() -> None:
+    contracts = tomllib.loads(_PYPROJECT.read_text())["tool"]["importlinter"]["contracts"]
+    (library,) = [c for c in contracts if c["name"].startswith("The library")]
+    children = {
+        f"offermap.{info.name}"
+        for info in pkgutil.iter_modules(offermap.__path__)
+        if f"offermap.{info.name}" not in _ENTRY_POINTS
+    }
+    assert set(library["source_modules"]) == children
+    assert {"prefect", "flows", "tasks", "offermap.cli"} <= set(library["forbidden_modules"])
 
 
 def test_missing_settings_are_named_without_echoing_values(monkeypatch: pytest.MonkeyPatch) -> None:

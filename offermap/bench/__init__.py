@@ -1,12 +1,5 @@
-"""Benchmarks: each module measures one thing and returns a BenchReport; none is a test."""
+"""Benchmarks of the library (clients, matcher): each measures one thing, none is a test.
 
-# Name -> module. Each module has `run(*, quick: bool = False) -> BenchReport`; `quick` is a
-# smaller variant for smoke tests of the benchmark code itself (its figures mean nothing).
-BENCHMARKS: dict[str, str] = {
-    "autotask": "offermap.bench.autotask",
-    "cloudcockpit": "offermap.bench.cloudcockpit",
-    "matcher": "offermap.bench.matcher",
-    "e2e": "offermap.bench.e2e",
-    "apply": "offermap.bench.apply",
-    "demo": "offermap.bench.demo",
-}
+Benchmarks that run the pipeline with its GX suites or Prefect flows live in the application
+layer, `offermap/cli/benchmarks/`; `offermap bench` (offermap/cli/bench.py) lists them all.
+"""

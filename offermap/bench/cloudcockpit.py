@@ -1,4 +1,4 @@
-"""`offermap bench cloudcockpit`: extracting the large tenant's subscriptions, then a full sync."""
+"""`offermap bench cloudcockpit`: reading and landing the large tenant's subscriptions."""
 
 from __future__ import annotations
 
@@ -6,8 +6,6 @@ from pathlib import Path
 from typing import Any
 
 from offermap.bench.common import (
-    AUTOTASK_PAGE_SIZE,
-    RequestCount,
     SandboxProcess,
     Stopwatch,
     count_requests,
@@ -40,8 +38,8 @@ def _extraction_rows(
     sandbox: SandboxProcess, folder: Path, watch: Stopwatch
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Read and land the subscriptions under several page sizes and latencies."""
+    from offermap.extract.cloudcockpit_subscriptions import extract_subscriptions
     from offermap.extract.publish import start_sync
-    from offermap.extract.subscriptions import extract_subscriptions
     from offermap.settings import load_cloudcockpit_settings
 
     records = sandbox.sizes["subscriptions"]
@@ -98,37 +96,13 @@ def _extraction_rows(
     return rows, figures
 
 
-def _full_sync(sandbox: SandboxProcess, folder: Path, watch: Stopwatch) -> dict[str, Any]:
-    """Run the Prefect sync flow against the tenant and return its summary."""
-    from flows.sync import sync
-
-    sandbox.reset()
-    with watch.stage("sync flow"):
-        summary: dict[str, Any] = sync(
-            connection_id=CONNECTION, db_path=str(folder / "sync.duckdb")
-        )
-    stats = sandbox.stats()
-    summary["requests"] = [
-        count_requests(
-            stats, "autotask", records=sandbox.sizes["services"], page_size=AUTOTASK_PAGE_SIZE
-        ),
-        count_requests(
-            stats,
-            "cloudcockpit",
-            records=sandbox.sizes["subscriptions"],
-            page_size=PAGE_SIZES[0],
-        ),
-    ]
-    return summary
-
-
 def run(*, quick: bool = False) -> BenchReport:
-    """Extract the large tenant's subscriptions (small when quick), then sync it end to end."""
+    """Read and land the large tenant's subscriptions (small when quick) at several settings."""
     scale = "small" if quick else "large"
     watch = Stopwatch()
     report = BenchReport(
         name="cloudcockpit",
-        title=f"CloudCockpit extraction of the {scale} tenant, and a full sync (Prefect flow)",
+        title=f"CloudCockpit extraction of the {scale} tenant",
     )
     with SandboxProcess(scale) as sandbox:
         settings = {
@@ -138,43 +112,11 @@ def run(*, quick: bool = False) -> BenchReport:
         }
         with isolated_run(settings) as folder:
             rows, extractions = _extraction_rows(sandbox, folder, watch)
-            summary = _full_sync(sandbox, folder, watch)
-    sync_stage = watch.get("sync flow")
-    requests: list[RequestCount] = summary["requests"]
-    rows.append(
-        {
-            "run": "sync flow (both APIs, validate, publish, derive, propose)",
-            "records": sum(e["records"] for e in summary["extract"].values()),
-            "requests": sum(c.total for c in requests),
-            "minimum": sum(c.minimum_pages for c in requests) + 1,
-            "seconds": round(sync_stage.seconds, 2),
-            "peak RSS MiB": sync_stage.peak_rss_mib,
-            "detail": "variants: "
-            + ", ".join(f"{k} {v}" for k, v in sorted(summary["variants"].items()))
-            + "; matcher: "
-            + ", ".join(
-                f"{k} {v}" for k, v in sorted(summary["proposals"]["variants_by_status"].items())
-            ),
-        }
-    )
     report.rows = rows
-    report.notes += [
-        "minimum = ceil(subscriptions / page size) pages + 1 token request "
-        "(the sync adds Autotask: ceil(services / 500) pages)",
-        "the sync includes Prefect start-up when no Prefect server is running",
-    ]
+    report.notes += ["minimum = ceil(subscriptions / page size) pages + 1 token request"]
     report.figures = {
         "scale": scale,
         "extractions": extractions,
-        "sync": {
-            "seconds": round(sync_stage.seconds, 3),
-            "peak_rss_mib": sync_stage.peak_rss_mib,
-            "run_id": summary["run_id"],
-            "extract": summary["extract"],
-            "variants_by_status": summary["variants"],
-            "proposals": summary["proposals"],
-            "requests": {c.api: c.to_dict() for c in requests},
-        },
         "peak_rss_mib": peak_rss_mib(),
     }
     return report

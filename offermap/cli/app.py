@@ -6,7 +6,16 @@ import sys
 
 import typer
 
-from offermap.cli import audit, bench, manual, offers, pipeline, review, sandbox, services
+from offermap.cli import (
+    audit,
+    bench,
+    manual,
+    offers,
+    pipeline,
+    review,
+    sandbox,
+    search_services,
+)
 from offermap.cli.common import errors
 from offermap.cli.match import match_command
 
@@ -28,7 +37,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(sandbox.app, name="sandbox")
-app.add_typer(services.app, name="services")
+app.add_typer(search_services.app, name="services")
 app.command("offers")(offers.offers)
 app.command("sync")(pipeline.sync)
 app.command("apply")(pipeline.apply)
@@ -43,32 +52,35 @@ app.command("bench")(bench.bench)
 app.command("match")(match_command)
 
 
-def _known_errors() -> tuple[type[BaseException], ...]:
-    from offermap.autotask import AutotaskError
-    from offermap.cloudcockpit import CloudCockpitError
-    from offermap.extract.landing import RecordError
-    from offermap.extract.publish import InputValidationError
-    from offermap.review import ReviewError
-    from offermap.services import ServiceSearchError
-    from offermap.settings import SettingsError
-    from offermap.store import StoreError
-
-    return (
-        AutotaskError,
-        CloudCockpitError,
-        InputValidationError,
-        RecordError,
-        ReviewError,
-        ServiceSearchError,
-        SettingsError,
-        StoreError,
-    )
+@app.callback()
+def _options(
+    debug: bool = typer.Option(
+        False, "--debug", help="On an error, print the traceback as well as the one-line reason."
+    ),
+) -> None:
+    """Options every command shares (read before typer runs: see `main`)."""
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Run the command line; expected failures print one clear line and exit with status 1."""
+    """Run the command line; an error a user can meet prints one line and exits with status 1.
+
+    Errors are `OffermapError`s, whose text says what happened and what to do; it is printed
+    literally (never as markup: it may quote API or user text). `--debug`, anywhere on the
+    command line, adds the traceback.
+    """
+    from rich.text import Text
+
+    from offermap.errors import OffermapError
+
+    given = list(sys.argv[1:] if argv is None else argv)
+    args = [arg for arg in given if arg != "--debug"]
+    debug = len(args) != len(given)
     try:
-        app(args=argv, prog_name="offermap")
-    except _known_errors() as exc:
-        errors.print(f"[bold red]offermap:[/] {exc}", markup=True, highlight=False)
+        app(args=args, prog_name="offermap")
+    except OffermapError as exc:
+        if debug:
+            errors.print_exception(show_locals=False)
+        message = Text("offermap: ", style="bold red")
+        message.append(" ".join(str(exc).split()) or type(exc).__name__)
+        errors.print(message, highlight=False)
         sys.exit(1)

@@ -9,8 +9,8 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from offermap.audit import read_audit
 from offermap.cli.common import JsonOption, console, print_json
+from offermap.reports.audit_log import read_audit
 from offermap.settings import load_offermap_settings
 
 

@@ -7,7 +7,6 @@ from typing import Annotated
 
 import typer
 
-from offermap import review as review_lib
 from offermap.cli.common import (
     ActorOption,
     ConnectionOption,
@@ -20,6 +19,8 @@ from offermap.cli.common import (
     print_json,
     target,
 )
+from offermap.review import approvals as review_lib
+from offermap.review.handles import resolve_handle
 from offermap.runs import new_run_id
 
 VariantArgument = Annotated[
@@ -42,18 +43,22 @@ def _run(
     json: bool,
 ) -> None:
     db_path, connection_id = target(db, connection)
-    # Imported here: apply loads pandas and the rules suite, which listing commands never need.
-    from offermap.apply import apply_decisions
+    # Imported here: apply loads pandas, which listing commands never need.
+    from offermap.apply.batch import apply_decisions
+    from offermap.apply.rule_check import check_decision_facts
 
-    key = review_lib.resolve_variant(db_path, connection_id, variant)
+    key = resolve_handle(db_path, connection_id, variant)
     decision = review_lib.decide_manually(
         db_path, connection_id, key, service_id=service_id, kind=kind, actor=actor(who), note=note
     )
-    # Loading the rules suite takes seconds: show that something is happening.
-    with errors.status("Checking the decision against the rules suite..."):
-        result = apply_decisions(
-            db_path, connection_id, new_run_id("manual"), decision_ids=[decision]
-        )
+    # One decision: the fast check gives the rules suite's verdicts without loading GX.
+    result = apply_decisions(
+        db_path,
+        connection_id,
+        new_run_id("manual"),
+        rules_check=check_decision_facts,
+        decision_ids=[decision],
+    )
     if json:
         print_json(asdict(result))
     if result.failed:

@@ -9,7 +9,7 @@ from rich import box
 from rich.markup import escape
 from rich.table import Table
 
-from offermap.acquired import list_acquired
+from offermap.acquired.listing import list_acquired
 from offermap.cli.common import ConnectionOption, DbOption, JsonOption, console, print_json, target
 
 _STATUS_STYLE = {

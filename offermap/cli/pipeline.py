@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import typer
-from rich.table import Table
 
 from offermap.cli.common import (
     ConnectionOption,
     DbOption,
     JsonOption,
-    console,
     print_json,
     progress_bars,
     target,
 )
+from offermap.cli.run_summaries import print_apply_result, print_sync_summary
 
 
 def sync(
@@ -46,28 +43,6 @@ def sync(
     print_sync_summary(summary)
 
 
-def print_sync_summary(summary: dict[str, Any]) -> None:
-    """Show what a sync did, for people."""
-    extract = summary["extract"]
-    console.print(
-        f"Synced connection [bold]{summary['connection_id']}[/] (run {summary['run_id']}): "
-        f"{extract['autotask']['records']} Autotask services, "
-        f"{extract['cloudcockpit']['records']} CloudCockpit subscriptions."
-    )
-    table = Table(title="Acquired offer variants")
-    table.add_column("status")
-    table.add_column("variants", justify="right")
-    for status, count in sorted(summary["variants"].items()):
-        table.add_row(status, str(count))
-    console.print(table)
-    matcher = summary["proposals"]["variants_by_status"]
-    console.print(
-        f"Matcher: {matcher.get('proposed', 0)} variants with a proposal, "
-        f"{matcher.get('abstained', 0)} abstained (no service good enough). "
-        "Review them with `offermap proposals`."
-    )
-
-
 def apply(
     db: DbOption = None, connection: ConnectionOption = None, json: JsonOption = False
 ) -> None:
@@ -96,32 +71,6 @@ def apply(
     print_apply_result(result)
 
 
-def print_apply_result(result: dict[str, Any]) -> None:
-    """Show what an apply did, refusals with their rule and reason."""
-    total = sum(len(result[k]) for k in ("applied", "unchanged", "failed", "unmapped"))
-    if total == 0:
-        console.print("Nothing to apply: no approved decision is waiting.")
-        return
-    console.print(
-        f"Applied {len(result['applied'])} mappings, {len(result['unmapped'])} unmaps; "
-        f"{len(result['unchanged'])} already in place; {len(result['failed'])} refused "
-        f"(run {result['run_id']})."
-    )
-    if result["failed"]:
-        table = Table(title="Refused decisions")
-        for column in ("decision", "offer variant", "service", "rule", "reason"):
-            table.add_column(column)
-        for failed in result["failed"]:
-            table.add_row(
-                str(failed["decision_id"]),
-                " / ".join(failed["variant"]),
-                str(failed["service_id"]),
-                failed.get("rule") or "",
-                failed.get("reason") or "",
-            )
-        console.print(table)
-
-
 def demo() -> None:
     """Run the whole round against the sandbox: sync, approve, apply, summary.
 
@@ -132,6 +81,6 @@ def demo() -> None:
 
       offermap demo
     """
-    from offermap.demo import run_demo
+    from offermap.cli.demo import run_demo
 
     raise typer.Exit(run_demo())

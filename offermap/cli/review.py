@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from offermap import review as review_lib
 from offermap.cli.common import (
     ActorOption,
     ConnectionOption,
@@ -20,6 +19,7 @@ from offermap.cli.common import (
     print_json,
     target,
 )
+from offermap.review import approvals as review_lib
 
 
 def proposals(

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
+from offermap.errors import InputError
 from offermap.store import open_store
 from offermap.store.snapshots import Source, finish_extract, land_rows, start_extract
 
@@ -69,7 +70,7 @@ def _finish(
         )
 
 
-class RecordError(ValueError):
+class RecordError(InputError):
     """A record cannot be stored as it came; the message names the source, record and field."""
 
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from offermap.errors import OffermapError
+from offermap.quality.gx_runner import validate_frame
 from offermap.store import open_store
 from offermap.store.snapshots import (
     begin_sync,
@@ -14,14 +17,14 @@ from offermap.store.snapshots import (
     staged_frame,
 )
 
-# Which suite checks which source's staging rows, and the column that names a row.
-INPUT_SUITES: dict[str, tuple[str, str]] = {
-    "autotask": ("at_services", "service_id"),
-    "cloudcockpit": ("cc_subscriptions", "subscription_id"),
-}
+if TYPE_CHECKING:
+    import great_expectations as gx
+
+# The column that names a row of each source's staging table.
+ID_COLUMNS: dict[str, str] = {"autotask": "service_id", "cloudcockpit": "subscription_id"}
 
 
-class InputValidationError(RuntimeError):
+class InputValidationError(OffermapError):
     """A source's records broke its input suite; the run was not published."""
 
     def __init__(self, message: str, reports: dict[str, dict[str, Any]]) -> None:
@@ -57,7 +60,7 @@ def _describe(source: str, report: dict[str, Any]) -> str:
 
 def _staged_frames(db_path: Path | str, run_id: str) -> dict[str, Any]:
     with open_store(db_path) as con:
-        return {source: staged_frame(con, source, run_id) for source in INPUT_SUITES}  # type: ignore[arg-type]
+        return {source: staged_frame(con, source, run_id) for source in ID_COLUMNS}  # type: ignore[arg-type]
 
 
 def _mark_failed(db_path: Path | str, run_id: str, message: str) -> None:
@@ -66,9 +69,17 @@ def _mark_failed(db_path: Path | str, run_id: str, message: str) -> None:
 
 
 def validate_inputs(
-    db_path: Path | str, connection_id: str, run_id: str
+    db_path: Path | str,
+    connection_id: str,
+    run_id: str,
+    *,
+    suites: Mapping[str, gx.ExpectationSuite],
 ) -> dict[str, dict[str, Any]]:
     """Run the input suites on what the run staged.
+
+    Args:
+        suites: each source's suite ("autotask", "cloudcockpit"), e.g.
+            `expectations.suites.input_suites(...)`.
 
     Returns:
         Each source's validation report (JSON-safe), all passing.
@@ -77,12 +88,10 @@ def validate_inputs(
         InputValidationError: a suite failed; the run is marked failed and its staging rows are
             dropped, so the last good snapshot stays published.
     """
-    from offermap.quality import validate_frame
-
     frames = _staged_frames(db_path, run_id)
     reports = {}
-    for source, (suite, id_column) in INPUT_SUITES.items():
-        reports[source] = validate_frame(suite, frames[source], id_column).to_dict()
+    for source, id_column in ID_COLUMNS.items():
+        reports[source] = validate_frame(suites[source], frames[source], id_column).to_dict()
     failed = [source for source, report in reports.items() if not report["success"]]
     if failed:
         message = "input validation failed, the snapshot was not replaced: " + " | ".join(

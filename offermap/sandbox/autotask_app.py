@@ -41,7 +41,7 @@ from offermap.sandbox.limits import (
     malformed_json,
     pause,
 )
-from offermap.sandbox.services import BILLING_CODES
+from offermap.sandbox.service_catalog import BILLING_CODES
 from offermap.sandbox.tenant import Tenant
 
 NOT_FOUND_HTML = (

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from offermap.sandbox.offers import Offer
-from offermap.sandbox.services import REFERENCE_TIME, Variant, monthly_price
+from offermap.sandbox.service_catalog import REFERENCE_TIME, Variant, monthly_price
 
 SEGMENTS = ("Commercial", "Education", "NonProfit", "Government")
 STATUS_WEIGHTS = {"Active": 80, "Suspended": 8, "Expired": 7, "Deleted": 5}

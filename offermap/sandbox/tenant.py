@@ -17,7 +17,7 @@ from offermap.sandbox.cloudcockpit_data import (
     new_guid,
 )
 from offermap.sandbox.offers import Offer, load_nce_offers, made_up_offers, synthetic_offers
-from offermap.sandbox.services import (
+from offermap.sandbox.service_catalog import (
     DEFAULT_PERIOD_TYPES,
     REFERENCE_TIME,
     CatalogueBuilder,

@@ -43,3 +43,8 @@ def status_counts(con: duckdb.DuckDBPyConnection, connection_id: str) -> dict[st
     """How many acquired variants of the connection are in each mapping status."""
     rows = fetch_dicts(con, sql("acquired_status_counts"), {"connection_id": connection_id})
     return {row["mapping_status"]: int(row["variants"]) for row in rows}
+
+
+def known_variants(con: duckdb.DuckDBPyConnection, connection_id: str) -> list[dict[str, Any]]:
+    """Acquired variants, and mapped ones nobody holds any more (`acquired` tells them apart)."""
+    return fetch_dicts(con, sql("known_variants"), {"connection_id": connection_id})

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
+from offermap.errors import OffermapError
 from offermap.store.migrations import migrate
 
 log = logging.getLogger(__name__)
@@ -32,7 +33,7 @@ DEFAULT_LOCK_TIMEOUT_SECONDS = 30.0
 _LOCK_POLL_SECONDS = 0.2
 
 
-class StoreError(RuntimeError):
+class StoreError(OffermapError):
     """The database could not be used; the message says why and what to do."""
 
 

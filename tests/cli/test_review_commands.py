@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from offermap.apply import apply_decisions
+from offermap.apply.batch import apply_decisions
+from offermap.apply.rule_check import check_decision_facts
 from offermap.cli import app
 from offermap.store import open_store
 from offermap.store.proposals import replace_proposals
@@ -84,7 +85,7 @@ def test_proposals_lists_only_proposed_unless_all(db: Path) -> None:
 def test_approve_by_min_score_then_apply_then_audit(db: Path) -> None:
     decided = _json(["approve", "--min-score", "0.9", "--json", "--actor", "ana"])
     assert len(decided["decision_ids"]) == 1  # type: ignore[index]
-    apply_decisions(db, C, "apply-1")
+    apply_decisions(db, C, "apply-1", rules_check=check_decision_facts)
     rows = _json(["audit", "--json"])
     assert isinstance(rows, list) and len(rows) == 1
     row = rows[0]

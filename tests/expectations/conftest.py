@@ -16,8 +16,8 @@ from gx_frames import DECISION_SQL_TYPES, duckdb_frame
 
 @pytest.fixture(scope="session")
 def quality() -> Iterator[Any]:
-    """offermap.quality with its GX context and the three suites built (one import per run)."""
-    from offermap import quality as module
+    """expectations.suites with its GX context and the three suites built (one import per run)."""
+    from expectations import suites as module
 
     for name in module.SUITE_NAMES:
         module.get_suite(name)

@@ -29,7 +29,7 @@ def failing_columns(report: Any) -> set[str]:
 
 
 def test_valid_services_pass(quality):
-    report = quality.validate_frame("at_services", services(), "service_id")
+    report = quality.validate_frame(quality.get_suite("at_services"), services(), "service_id")
 
     assert report.success
     assert report.failed == []
@@ -40,7 +40,7 @@ def test_valid_services_pass(quality):
 def test_duplicate_service_ids_fail_both_rows(quality):
     frame = services(at_service(3), at_service(3, name="Another name"))
 
-    report = quality.validate_frame("at_services", frame, "service_id")
+    report = quality.validate_frame(quality.get_suite("at_services"), frame, "service_id")
 
     assert not report.success
     assert set(report.row_failures) == {3}
@@ -65,7 +65,7 @@ def test_duplicate_service_ids_fail_both_rows(quality):
 def test_service_with_a_bad_value_fails_on_that_column(quality, column, value):
     frame = services(at_service(3, **{column: value}))
 
-    report = quality.validate_frame("at_services", frame, "service_id")
+    report = quality.validate_frame(quality.get_suite("at_services"), frame, "service_id")
 
     assert set(report.row_failures) == {3}
     assert failing_columns(report) == {column}
@@ -74,14 +74,16 @@ def test_service_with_a_bad_value_fails_on_that_column(quality, column, value):
 
 def test_service_without_a_cost_passes(quality):
     report = quality.validate_frame(
-        "at_services", services(at_service(3, unit_cost=None)), "service_id"
+        quality.get_suite("at_services"), services(at_service(3, unit_cost=None)), "service_id"
     )
 
     assert report.success
 
 
 def test_service_without_an_id_is_reported_under_none(quality):
-    report = quality.validate_frame("at_services", services(at_service(None)), "service_id")
+    report = quality.validate_frame(
+        quality.get_suite("at_services"), services(at_service(None)), "service_id"
+    )
 
     assert set(report.row_failures) == {None}
     assert failing_columns(report) == {"service_id"}
@@ -108,7 +110,9 @@ def test_empty_period_label_set_is_refused(quality):
 
 
 def test_valid_subscriptions_pass(quality):
-    report = quality.validate_frame("cc_subscriptions", subscriptions(), "subscription_id")
+    report = quality.validate_frame(
+        quality.get_suite("cc_subscriptions"), subscriptions(), "subscription_id"
+    )
 
     assert report.success
 
@@ -116,7 +120,7 @@ def test_valid_subscriptions_pass(quality):
 def test_duplicate_subscription_ids_fail(quality):
     frame = subscriptions(cc_subscription("sub-3"), cc_subscription("sub-3", quantity=2))
 
-    report = quality.validate_frame("cc_subscriptions", frame, "subscription_id")
+    report = quality.validate_frame(quality.get_suite("cc_subscriptions"), frame, "subscription_id")
 
     assert set(report.row_failures) == {"sub-3"}
     assert failing_columns(report) == {"subscription_id"}
@@ -143,7 +147,7 @@ def test_duplicate_subscription_ids_fail(quality):
 def test_subscription_with_a_bad_value_fails_on_that_column(quality, column, value):
     frame = subscriptions(cc_subscription("sub-3", **{column: value}))
 
-    report = quality.validate_frame("cc_subscriptions", frame, "subscription_id")
+    report = quality.validate_frame(quality.get_suite("cc_subscriptions"), frame, "subscription_id")
 
     assert set(report.row_failures) == {"sub-3"}
     assert failing_columns(report) == {column}
@@ -172,7 +176,9 @@ def test_subscription_enum_sets_accept_every_known_name(quality):
     ]
 
     report = quality.validate_frame(
-        "cc_subscriptions", duckdb_frame(rows, CC_SUBSCRIPTION_SQL_TYPES), "subscription_id"
+        quality.get_suite("cc_subscriptions"),
+        duckdb_frame(rows, CC_SUBSCRIPTION_SQL_TYPES),
+        "subscription_id",
     )
 
     assert report.success, report.to_dict()

@@ -129,7 +129,7 @@ def test_an_empty_batch_passes_with_no_verdicts(quality, decisions_frame):
     frame = decisions_frame([])
 
     assert quality.validate_decisions(frame) == {}
-    report = quality.validate_frame("decision_rules", frame, "decision_id")
+    report = quality.validate_frame(quality.get_suite("decision_rules"), frame, "decision_id")
     assert report.success
     assert report.row_failures == {}
     assert report.evaluated == len(quality.get_suite("decision_rules").expectations)

@@ -13,7 +13,9 @@ from gx_frames import valid_decision, valid_neighbours
 def test_report_keys_failures_by_row_id_with_examples(quality):
     rows = [*valid_neighbours(), valid_decision(41, service_is_active=False)]
 
-    report = quality.validate_frame("decision_rules", pd.DataFrame(rows), "decision_id")
+    report = quality.validate_frame(
+        quality.get_suite("decision_rules"), pd.DataFrame(rows), "decision_id"
+    )
 
     assert not report.success
     assert list(report.row_failures) == [41]
@@ -39,7 +41,11 @@ def test_report_to_dict_is_json_safe_and_keeps_row_id_types(quality):
     frame["decision_id"] = frame["decision_id"].astype(np.int32)
 
     document = json.loads(
-        json.dumps(quality.validate_frame("decision_rules", frame, "decision_id").to_dict())
+        json.dumps(
+            quality.validate_frame(
+                quality.get_suite("decision_rules"), frame, "decision_id"
+            ).to_dict()
+        )
     )
 
     assert document["suite"] == "decision_rules"
@@ -106,17 +112,19 @@ def test_frame_without_a_checked_column_is_refused_by_name(quality):
     with pytest.raises(
         ValueError, match=r"decision_rules: the frame lacks columns \['variant_acquired'\]"
     ):
-        quality.validate_frame("decision_rules", frame, "decision_id")
+        quality.validate_frame(quality.get_suite("decision_rules"), frame, "decision_id")
 
 
 def test_frame_without_the_id_column_is_refused(quality):
     with pytest.raises(ValueError, match="no id column 'service_key'"):
-        quality.validate_frame("decision_rules", pd.DataFrame([valid_decision(1)]), "service_key")
+        quality.validate_frame(
+            quality.get_suite("decision_rules"), pd.DataFrame([valid_decision(1)]), "service_key"
+        )
 
 
 def test_unknown_suite_name_is_refused(quality):
     with pytest.raises(ValueError, match="unknown expectation suite 'offers'"):
-        quality.validate_frame("offers", pd.DataFrame({"id": [1]}), "id")
+        quality.validate_frame(quality.get_suite("offers"), pd.DataFrame({"id": [1]}), "id")
 
 
 def test_named_suites_are_built_once_per_process(quality):
@@ -143,7 +151,8 @@ def test_frame_missing_a_column_used_only_in_a_row_condition_is_refused(quality)
     )
     from great_expectations.expectations.row_conditions import Column
 
-    from expectations._build import add, new_suite, suite_columns
+    from expectations._build import add, new_suite
+    from offermap.quality.gx_runner import suite_columns
 
     suite = new_suite("conditioned")
     condition = (Column("kind") == "x") & Column("flag").is_null()

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from offermap import review
-from offermap.acquired import list_acquired
-from offermap.services import list_services
+from offermap.acquired.listing import list_acquired
+from offermap.review import approvals as review
+from offermap.review.service_search import list_services
 from offermap.store import open_store
 
 pytestmark = pytest.mark.flow

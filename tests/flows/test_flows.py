@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from offermap import review
+from offermap.review import approvals as review
 from offermap.store import open_store
 from offermap.store.audit import query_audit
 

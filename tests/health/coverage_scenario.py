@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from offermap import review
-from offermap.apply import apply_decisions
-from offermap.propose import propose
+from offermap.apply.batch import apply_decisions
+from offermap.apply.rule_check import check_decision_facts
+from offermap.propose.proposer import propose
+from offermap.review import approvals as review
 from tests.factories import service, subscription
 from tests.store_helpers import publish_snapshot
 
@@ -61,6 +62,9 @@ def reviewed_db(tmp_path: Path) -> Path:
         kind="approve",
         actor="admin",
     )
-    assert len(apply_decisions(db, CONNECTION, "apply-1").applied) == 1
+    assert (
+        len(apply_decisions(db, CONNECTION, "apply-1", rules_check=check_decision_facts).applied)
+        == 1
+    )
     propose(db, CONNECTION, "sync-1")
     return db

@@ -6,8 +6,9 @@ import copy
 from pathlib import Path
 from typing import Any
 
-from offermap import review
-from offermap.apply import apply_decisions
+from offermap.apply.batch import apply_decisions
+from offermap.apply.rule_check import check_decision_facts
+from offermap.review import approvals as review
 from tests.factories import service, subscription
 from tests.store_helpers import publish_snapshot
 
@@ -78,7 +79,7 @@ def mapped_db(tmp_path: Path) -> tuple[Path, list[dict[str, Any]], list[dict[str
         review.decide_manually(
             db, CONNECTION, variant(offer_id), service_id=spec[5], kind="approve", actor="admin"
         )
-    result = apply_decisions(db, CONNECTION, "apply-1")
+    result = apply_decisions(db, CONNECTION, "apply-1", rules_check=check_decision_facts)
     assert len(result.applied) == len(OFFERS), result
     return db, services, subscriptions
 

@@ -7,7 +7,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from offermap import coverage, review
+from offermap.reports import coverage
+from offermap.review import approvals as review
 from tests.health.coverage_scenario import CONNECTION, reviewed_db
 
 STANDARD = "CFQ7TTC0LDPB:0001/Commercial/OneYear/Monthly"

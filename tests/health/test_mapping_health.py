@@ -9,8 +9,10 @@ import duckdb
 import pandas as pd
 import pytest
 
-from offermap import health, review
-from offermap.apply import apply_decisions
+from offermap.apply.batch import apply_decisions
+from offermap.apply.rule_check import check_decision_facts
+from offermap.reports import mapping_health as health
+from offermap.review import approvals as review
 from offermap.store import StoreError
 from tests.health.scenario import (
     CONNECTION,
@@ -165,12 +167,12 @@ def _refuse_one(db: Path) -> None:
     review.decide_manually(
         db, CONNECTION, variant("azplan"), service_id=101, kind="approve", actor="admin-2"
     )
-    apply_decisions(db, CONNECTION, "apply-2")
+    apply_decisions(db, CONNECTION, "apply-2", rules_check=check_decision_facts)
     for run in ("apply-3", "apply-4"):  # the second unmap finds nothing left to unmap
         review.decide_manually(
             db, CONNECTION, variant("exo1"), service_id=None, kind="unmap", actor="a"
         )
-        apply_decisions(db, CONNECTION, run)
+        apply_decisions(db, CONNECTION, run, rules_check=check_decision_facts)
 
 
 def test_failed_decisions_name_the_rule_the_reason_and_the_service(tmp_path: Path) -> None:

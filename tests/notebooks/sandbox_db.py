@@ -9,14 +9,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from offermap import review
-from offermap.acquired import derive
-from offermap.apply import apply_decisions
+from expectations.suites import input_suites
+from offermap.acquired.derive import derive
+from offermap.apply.batch import apply_decisions
+from offermap.apply.rule_check import check_decision_facts
+from offermap.extract.autotask_services import extract_services
+from offermap.extract.cloudcockpit_subscriptions import extract_subscriptions
 from offermap.extract.publish import publish_snapshots, start_sync, validate_inputs
-from offermap.extract.services import extract_services
-from offermap.extract.subscriptions import extract_subscriptions
-from offermap.health import variant_handle
-from offermap.propose import propose
+from offermap.propose.proposer import propose
+from offermap.reports.mapping_health import variant_handle
+from offermap.review import approvals as review
 from offermap.store import fetch_dicts, open_store
 from offermap.store.snapshots import AUTOTASK_COLUMNS, CLOUDCOCKPIT_COLUMNS
 from tests.store_helpers import publish_snapshot
@@ -59,7 +61,7 @@ def _sync(db: Path, sandbox: Any) -> None:
         start_sync(db, CONNECTION, run_id)
         extract_services(db, CONNECTION, run_id)
         extract_subscriptions(db, CONNECTION, run_id)
-        validate_inputs(db, CONNECTION, run_id)
+        validate_inputs(db, CONNECTION, run_id, suites=input_suites())
         publish_snapshots(db, CONNECTION, run_id)
     derive(db, CONNECTION, run_id)
     propose(db, CONNECTION, run_id)
@@ -107,7 +109,7 @@ def _review_and_apply(db: Path) -> tuple[list[int], list[int], str | None]:
             db, CONNECTION, pair[0], service_id=pair[1], kind="approve", actor="admin-b"
         )
         refused_rule = "R6"
-    result = apply_decisions(db, CONNECTION, "apply-nbtest-1")
+    result = apply_decisions(db, CONNECTION, "apply-nbtest-1", rules_check=check_decision_facts)
     assert len(result.applied) >= 4, result
     return approve_ids, reject_ids, refused_rule
 

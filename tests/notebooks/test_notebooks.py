@@ -12,7 +12,7 @@ import nbformat
 import pytest
 
 from notebooks import run
-from offermap import coverage
+from offermap.reports import coverage
 from offermap.store import fetch_dicts, open_store
 from tests import factories
 from tests.notebooks import runner

@@ -7,9 +7,10 @@ from typing import Any
 
 import pytest
 
-from offermap import apply as apply_module
-from offermap.apply import apply_decisions
-from offermap.review import decide_manually
+from expectations.suites import validate_decisions
+from offermap.apply import batch as apply_module
+from offermap.apply.batch import apply_decisions
+from offermap.review.approvals import decide_manually
 from offermap.store import open_store
 from offermap.store.audit import query_audit
 from tests.factories import service, subscription
@@ -101,7 +102,7 @@ def test_a_decision_breaking_a_rule_fails_naming_it_while_valid_ones_apply(
     bad = _decide(db, variant, service_id)
     also_good = _decide(db, PLAN if variant != PLAN else BP_MONTHLY, 4 if variant != PLAN else 1)
 
-    result = apply_decisions(db, C, "apply-1")
+    result = apply_decisions(db, C, "apply-1", rules_check=validate_decisions)
 
     audit = _audit_by_decision(db)
     assert audit[bad]["status"] == "Failed"
@@ -117,9 +118,9 @@ def test_a_decision_breaking_a_rule_fails_naming_it_while_valid_ones_apply(
 
 def test_r3_a_service_already_mapped_to_another_variant_is_refused(db: Path) -> None:
     _decide(db, BP_MONTHLY, 1)
-    apply_decisions(db, C, "apply-1")
+    apply_decisions(db, C, "apply-1", rules_check=validate_decisions)
     second = _decide(db, BP_ONE_MONTH, 1)
-    apply_decisions(db, C, "apply-2")
+    apply_decisions(db, C, "apply-2", rules_check=validate_decisions)
     assert _audit_by_decision(db)[second]["details"]["rule"] == "R3"
     assert _mappings(db) == {BP_MONTHLY: 1}
 
@@ -127,7 +128,7 @@ def test_r3_a_service_already_mapped_to_another_variant_is_refused(db: Path) -> 
 def test_r3_two_variants_claiming_one_service_in_a_batch_the_first_wins(db: Path) -> None:
     first = _decide(db, BP_MONTHLY, 1)
     second = _decide(db, BP_ONE_MONTH, 1)
-    apply_decisions(db, C, "apply-1")
+    apply_decisions(db, C, "apply-1", rules_check=validate_decisions)
     audit = _audit_by_decision(db)
     assert audit[first]["status"] == "Succeeded"
     assert audit[second]["details"]["rule"] == "R3"
@@ -136,7 +137,7 @@ def test_r3_two_variants_claiming_one_service_in_a_batch_the_first_wins(db: Path
 def test_r3_an_invalid_earlier_claim_does_not_block_a_valid_later_one(db: Path) -> None:
     invalid = _decide(db, BP_ANNUAL, 1)  # R5: annual offer on a monthly service
     valid = _decide(db, BP_MONTHLY, 1)
-    apply_decisions(db, C, "apply-1")
+    apply_decisions(db, C, "apply-1", rules_check=validate_decisions)
     audit = _audit_by_decision(db)
     assert audit[invalid]["details"]["rule"] == "R5"
     assert audit[valid]["status"] == "Succeeded"
@@ -144,9 +145,9 @@ def test_r3_an_invalid_earlier_claim_does_not_block_a_valid_later_one(db: Path) 
 
 def test_r4_a_variant_already_mapped_to_another_service_is_refused(db: Path) -> None:
     _decide(db, BP_MONTHLY, 1)
-    apply_decisions(db, C, "apply-1")
+    apply_decisions(db, C, "apply-1", rules_check=validate_decisions)
     again = _decide(db, BP_MONTHLY, 10)
-    apply_decisions(db, C, "apply-2")
+    apply_decisions(db, C, "apply-2", rules_check=validate_decisions)
     assert _audit_by_decision(db)[again]["details"]["rule"] == "R4"
     assert _mappings(db)[BP_MONTHLY] == 1
 
@@ -154,7 +155,7 @@ def test_r4_a_variant_already_mapped_to_another_service_is_refused(db: Path) -> 
 def test_r4_two_services_for_one_variant_in_a_batch_the_first_wins(db: Path) -> None:
     first = _decide(db, BP_MONTHLY, 1)
     second = _decide(db, BP_MONTHLY, 10)
-    apply_decisions(db, C, "apply-1")
+    apply_decisions(db, C, "apply-1", rules_check=validate_decisions)
     audit = _audit_by_decision(db)
     assert audit[first]["status"] == "Succeeded"
     assert audit[second]["details"]["rule"] == "R4"
@@ -162,9 +163,9 @@ def test_r4_two_services_for_one_variant_in_a_batch_the_first_wins(db: Path) -> 
 
 def test_a_decision_repeating_an_existing_mapping_succeeds_without_change(db: Path) -> None:
     _decide(db, BP_MONTHLY, 1)
-    apply_decisions(db, C, "apply-1")
+    apply_decisions(db, C, "apply-1", rules_check=validate_decisions)
     repeat = _decide(db, BP_MONTHLY, 1)
-    result = apply_decisions(db, C, "apply-2")
+    result = apply_decisions(db, C, "apply-2", rules_check=validate_decisions)
     assert [d["decision_id"] for d in result.unchanged] == [repeat]
     assert _audit_by_decision(db)[repeat]["status"] == "Succeeded"
     assert _mappings(db) == {BP_MONTHLY: 1}
@@ -173,9 +174,9 @@ def test_a_decision_repeating_an_existing_mapping_succeeds_without_change(db: Pa
 def test_apply_twice_changes_nothing_the_second_time(db: Path) -> None:
     _decide(db, BP_MONTHLY, 1)
     _decide(db, BP_ANNUAL, 1)
-    first = apply_decisions(db, C, "apply-1")
+    first = apply_decisions(db, C, "apply-1", rules_check=validate_decisions)
     mappings, audit = _mappings(db), _audit_by_decision(db)
-    second = apply_decisions(db, C, "apply-2")
+    second = apply_decisions(db, C, "apply-2", rules_check=validate_decisions)
     assert first.decisions == 2 and second.decisions == 0
     assert _mappings(db) == mappings
     assert _audit_by_decision(db) == audit
@@ -198,21 +199,21 @@ def test_an_interrupted_apply_leaves_no_partial_mapping_and_a_rerun_converges(
 
     monkeypatch.setattr(apply_module, "append_audit", crash_on_third)
     with pytest.raises(KeyboardInterrupt):
-        apply_decisions(db, C, "apply-1")
+        apply_decisions(db, C, "apply-1", rules_check=validate_decisions)
     assert _mappings(db) == {}
     assert _audit_by_decision(db) == {}
 
     monkeypatch.setattr(apply_module, "append_audit", real_append)
-    result = apply_decisions(db, C, "apply-2")
+    result = apply_decisions(db, C, "apply-2", rules_check=validate_decisions)
     assert len(result.applied) == 3
     assert _mappings(db) == {BP_MONTHLY: 1, BP_ONE_MONTH: 3, PLAN: 4}
 
 
 def test_unmap_removes_the_mapping_with_a_delete_audit_row(db: Path) -> None:
     _decide(db, BP_MONTHLY, 1)
-    apply_decisions(db, C, "apply-1")
+    apply_decisions(db, C, "apply-1", rules_check=validate_decisions)
     unmap = decide_manually(db, C, BP_MONTHLY, service_id=None, kind="unmap", actor="tester")
-    result = apply_decisions(db, C, "apply-2")
+    result = apply_decisions(db, C, "apply-2", rules_check=validate_decisions)
     assert [d["decision_id"] for d in result.unmapped] == [unmap]
     row = _audit_by_decision(db)[unmap]
     assert (row["operation"], row["status"]) == ("Delete Connection Offer Mapping", "Succeeded")
@@ -221,17 +222,17 @@ def test_unmap_removes_the_mapping_with_a_delete_audit_row(db: Path) -> None:
 
 def test_decisions_of_one_connection_never_map_anything_in_another(db: Path) -> None:
     decide_manually(db, "other", BP_MONTHLY, service_id=1, kind="approve", actor="tester")
-    result = apply_decisions(db, "other", "apply-1")
+    result = apply_decisions(db, "other", "apply-1", rules_check=validate_decisions)
     assert result.failed and result.failed[0]["rule"] in {"R1", "R9"}
     assert _mappings(db) == {}
 
 
 def test_a_second_unmap_of_the_same_variant_in_one_batch_is_refused(db: Path) -> None:
     _decide(db, BP_MONTHLY, 1)
-    apply_decisions(db, C, "apply-1")
+    apply_decisions(db, C, "apply-1", rules_check=validate_decisions)
     first = decide_manually(db, C, BP_MONTHLY, service_id=None, kind="unmap", actor="tester")
     second = decide_manually(db, C, BP_MONTHLY, service_id=None, kind="unmap", actor="tester")
-    result = apply_decisions(db, C, "apply-2")
+    result = apply_decisions(db, C, "apply-2", rules_check=validate_decisions)
     assert [d["decision_id"] for d in result.unmapped] == [first]
     audit = _audit_by_decision(db)
     assert audit[second]["status"] == "Failed"
@@ -241,6 +242,6 @@ def test_a_second_unmap_of_the_same_variant_in_one_batch_is_refused(db: Path) ->
 def test_an_unmap_after_an_approval_in_the_same_batch_removes_that_mapping(db: Path) -> None:
     _decide(db, BP_MONTHLY, 1)
     unmap = decide_manually(db, C, BP_MONTHLY, service_id=None, kind="unmap", actor="tester")
-    result = apply_decisions(db, C, "apply-1")
+    result = apply_decisions(db, C, "apply-1", rules_check=validate_decisions)
     assert [d["decision_id"] for d in result.unmapped] == [unmap]
     assert _mappings(db) == {}

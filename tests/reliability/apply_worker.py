@@ -27,8 +27,8 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-import offermap.apply as apply_module
-from offermap.quality import validate_decisions, warm_up
+import offermap.apply.batch as apply_module
+from expectations.suites import validate_decisions, warm_up
 from offermap.store import open_store
 
 
@@ -38,7 +38,7 @@ def _say(event: dict[str, Any]) -> None:
 
 
 def _stages() -> dict[str, Any]:
-    """The store functions offermap.apply calls, by name: the places a job may die."""
+    """The store functions offermap.apply.batch calls, by name: the places a job may die."""
     return {
         name: value
         for name, value in vars(apply_module).items()
@@ -53,7 +53,7 @@ def _warm() -> None:
     # One tiny validation so that every GX code path is imported before forking.
     import pandas as pd
 
-    from expectations.decision_rules import DECISION_COLUMNS
+    from offermap.rules import DECISION_COLUMNS
 
     validate_decisions(pd.DataFrame({column: [] for column in DECISION_COLUMNS}))
 
@@ -88,7 +88,7 @@ def _holding(original: Any, marker: Path, seconds: float) -> Any:
 def _job(job: dict[str, Any]) -> int:
     logging.basicConfig(filename=job["log"], level=logging.INFO, force=True)
     stages = _stages()
-    # Replacements of names in offermap.apply's namespace, which apply looks up at call time.
+    # Replacements of names in offermap.apply.batch's namespace, which apply looks up at call time.
     patches: dict[str, Any] = {}
     kill = job.get("kill")
     if kill:
@@ -105,7 +105,9 @@ def _job(job: dict[str, Any]) -> int:
         setattr(apply_module, name, replacement)
     out = Path(job["out"])
     try:
-        result = apply_module.apply_decisions(job["db"], job["connection"], job["run_id"])
+        result = apply_module.apply_decisions(
+            job["db"], job["connection"], job["run_id"], rules_check=validate_decisions
+        )
     except Exception as exc:
         logging.getLogger("apply_worker").exception("apply failed")
         out.write_text(json.dumps({"error": type(exc).__name__, "message": str(exc)}))

@@ -1,7 +1,7 @@
 """Connections with published snapshots and decision batches, and checks of the state apply leaves.
 
 Data goes in through the real staging, publish and review paths (tests/store_helpers.py and
-offermap.review); only the checks read tables directly.
+offermap.review.approvals); only the checks read tables directly.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from offermap.review import decide_manually
+from offermap.review.approvals import decide_manually
 from offermap.store import open_store, transaction
 from offermap.store.decisions import insert_decision
 from tests.factories import service, subscription

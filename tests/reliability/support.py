@@ -7,14 +7,15 @@ from concurrent.futures import ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import Any
 
-from offermap.acquired import derive
+from expectations.suites import input_suites
+from offermap.acquired.derive import derive
 from offermap.autotask import AutotaskClient
 from offermap.autotask.filters import FilterArg
 from offermap.autotask.models import Service
 from offermap.cloudcockpit import CloudCockpitClient
+from offermap.extract.autotask_services import extract_services
+from offermap.extract.cloudcockpit_subscriptions import extract_subscriptions
 from offermap.extract.publish import publish_snapshots, start_sync, validate_inputs
-from offermap.extract.services import extract_services
-from offermap.extract.subscriptions import extract_subscriptions
 from offermap.sandbox import SandboxServer
 from offermap.settings import load_autotask_settings, load_cloudcockpit_settings
 from offermap.store import open_store
@@ -80,7 +81,7 @@ def sync_stages(
         wait([services, subscriptions])
     services.result()
     subscriptions.result()
-    validate_inputs(db, connection_id, run_id)
+    validate_inputs(db, connection_id, run_id, suites=input_suites())
     publish_snapshots(db, connection_id, run_id)
     derive(db, connection_id, run_id)
 

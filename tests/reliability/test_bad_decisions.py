@@ -10,9 +10,10 @@ from typing import Any
 
 import pytest
 
-from offermap.apply import apply_decisions
-from offermap.propose import propose
-from offermap.review import ReviewError, approve
+from expectations.suites import validate_decisions
+from offermap.apply.batch import apply_decisions
+from offermap.propose.proposer import propose
+from offermap.review.approvals import ReviewError, approve
 from offermap.store import open_store
 from tests.reliability.decision_data import (
     Catalogue,
@@ -66,7 +67,7 @@ def test_each_bad_decision_is_refused_with_one_failed_audit_row_naming_its_rule(
     bad = bad_decisions(db, c1, foreign_service=c2.services[0])
     c2_pending = approve_all(db, c2)
 
-    result = apply_decisions(db, "c1", "apply-bad")
+    result = apply_decisions(db, "c1", "apply-bad", rules_check=validate_decisions)
 
     assert {d["decision_id"] for d in result.applied} == set(good)
     assert {d["decision_id"] for d in result.failed} == set(bad.values())
@@ -93,10 +94,10 @@ def test_applying_the_bad_batch_again_changes_nothing(
     db, c1, c2 = two_connections
     approve_all(db, c1)
     bad_decisions(db, c1, foreign_service=c2.services[0])
-    apply_decisions(db, "c1", "apply-1")
+    apply_decisions(db, "c1", "apply-1", rules_check=validate_decisions)
     before = state(db)
 
-    again = apply_decisions(db, "c1", "apply-2")
+    again = apply_decisions(db, "c1", "apply-2", rules_check=validate_decisions)
 
     assert again.decisions == 0
     assert state(db) == before

@@ -15,7 +15,8 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from offermap.apply import apply_decisions
+from expectations.suites import validate_decisions
+from offermap.apply.batch import apply_decisions
 from offermap.store import open_store
 from tests.reliability.conftest import Intensity
 from tests.reliability.decision_data import (
@@ -77,7 +78,7 @@ def test_no_decision_maps_a_service_or_variant_of_another_connection(
             decisions.append((connection, variant, service_id if kind == "approve" else None, kind))
         decide_many(db, decisions)
         for connection in catalogues:
-            apply_decisions(db, connection, f"apply-{connection}")
+            apply_decisions(db, connection, f"apply-{connection}", rules_check=validate_decisions)
 
         assert invariant_violations(db) == []
         with open_store(db, read_only=True) as con:
@@ -116,7 +117,9 @@ def test_a_connection_can_map_its_own_service_whose_id_another_connection_also_u
     decide(db, "beta", b.variants[0], shared)
 
     for connection in ("alpha", "beta"):
-        result = apply_decisions(db, connection, f"apply-{connection}")
+        result = apply_decisions(
+            db, connection, f"apply-{connection}", rules_check=validate_decisions
+        )
         assert len(result.applied) == 1, result
 
     with open_store(db, read_only=True) as con:

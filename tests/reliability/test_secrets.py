@@ -21,7 +21,7 @@ from uuid import UUID
 import pytest
 from pydantic import SecretStr
 
-from offermap import review
+from offermap.review import approvals as review
 from offermap.sandbox import SandboxCredentials, SandboxServer, build_tenant
 from tests.reliability.support import table_text
 

@@ -14,6 +14,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from offermap.cli.run_summaries import print_sync_summary
 from offermap.settings import load_offermap_settings
 
 DEMO_CONNECTION = "demo"
@@ -59,8 +60,8 @@ def _cli(args: list[str], env: dict[str, str], *, check: bool = True) -> int:
 
 def _rule_breaking_pair(db_path: Path) -> tuple[str, int] | None:
     """An Azure plan variant and a priced service: what an analyst might pick by mistake (R6)."""
-    from offermap.acquired import list_acquired
-    from offermap.services import list_services
+    from offermap.acquired.listing import list_acquired
+    from offermap.review.service_search import list_services
 
     plans = [v for v in list_acquired(db_path, DEMO_CONNECTION) if v["offer_type"] == "AzurePlan"]
     priced = [
@@ -85,8 +86,8 @@ def _rule_breaking_pair(db_path: Path) -> tuple[str, int] | None:
 
 
 def _summary(db_path: Path, result: dict[str, Any], since: datetime) -> None:
-    from offermap.acquired import counts
-    from offermap.audit import read_audit
+    from offermap.acquired.derive import counts
+    from offermap.reports.audit_log import read_audit
 
     table = Table(title="Acquired offer variants by status, after apply")
     table.add_column("status")
@@ -144,8 +145,6 @@ def run_demo() -> int:
         os.environ["OFFERMAP_DB"] = str(db_path)
         console.rule("1. sync: read both APIs, validate, publish, propose")
         summary = sync(connection_id=DEMO_CONNECTION, db_path=str(db_path))
-        from offermap.cli.pipeline import print_sync_summary
-
         print_sync_summary(summary)
         console.rule("2. review: an analyst approves the confident proposals")
         console.print(

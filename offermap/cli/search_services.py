@@ -9,10 +9,10 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from offermap import review as review_lib
 from offermap.cli.common import ConnectionOption, DbOption, JsonOption, console, print_json, target
 from offermap.matching import MatchConfig, VariantResult
-from offermap.services import ServiceSearch, rank_services, search_services
+from offermap.review.handles import resolve_handle
+from offermap.review.service_search import ServiceSearch, rank_services, search_services
 from offermap.settings import load_offermap_settings
 
 app = typer.Typer(
@@ -113,7 +113,7 @@ def search(
       offermap services search "" -o DZH318Z0BPS6:0001/Commercial/NoTerm/Monthly --json
     """
     db_path, connection_id = target(db, connection)
-    key = review_lib.resolve_variant(db_path, connection_id, offer)
+    key = resolve_handle(db_path, connection_id, offer)
     found = search_services(db_path, connection_id, key, words)
     threshold = load_offermap_settings().proposal_threshold
     ranking = rank_services(db_path, connection_id, key, config=MatchConfig(threshold=threshold))

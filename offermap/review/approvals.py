@@ -4,20 +4,17 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from offermap import rules
+from offermap.errors import InputError
 from offermap.store import open_store, transaction
-from offermap.store.acquired import acquired_offers
 from offermap.store.decisions import DecisionKind, insert_decision, insert_decisions
 from offermap.store.proposals import open_proposals, proposals_by_id
+from offermap.variants import VariantKey
 
-VariantKey = tuple[str, str, str, str]
 
-
-class ReviewError(ValueError):
+class ReviewError(InputError):
     """A decision could not be recorded; nothing was written."""
 
 
@@ -29,10 +26,6 @@ def list_open_proposals(
         return open_proposals(
             con, connection_id, status=None if include_not_proposed else "proposed"
         )
-
-
-def _variant(row: dict[str, Any]) -> VariantKey:
-    return (row["offer_id"], row["segment"], row["term"], row["billing_frequency"])
 
 
 def _selected(
@@ -108,7 +101,7 @@ def approve(
     """
     with open_store(db_path) as con:
         chosen = _selected(con, connection_id, proposal_ids, min_score)
-        twice = {v for v, n in Counter(_variant(row) for row in chosen).items() if n > 1}
+        twice = {v for v, n in Counter(VariantKey.of(row) for row in chosen).items() if n > 1}
         if twice:
             raise ReviewError(
                 "choose one service per offer variant: several proposals were approved for "
@@ -163,57 +156,3 @@ def decide_manually(
             actor=actor,
             note=note,
         )
-
-
-_VARIANT_FORMAT = "OFFER/SEGMENT/TERM/BILLING, e.g. CFQ7TTC0LH18:0001/Commercial/OneYear/Monthly"
-
-
-def _canonical(value: str, allowed: type[StrEnum], what: str) -> str:
-    for member in allowed:
-        if member.value.lower() == value.strip().lower():
-            return str(member.value)
-    names = ", ".join(m.value for m in allowed)
-    raise ReviewError(f"unknown {what} {value!r}: use one of {names}")
-
-
-def parse_variant(handle: str) -> VariantKey:
-    """Split `OFFER/SEGMENT/TERM/BILLING` and check the names against CloudCockpit's enums.
-
-    OFFER is the CloudCockpit offer id or the provider offer id shown under the offer's name.
-    """
-    parts = handle.split("/")
-    if len(parts) != 4 or not all(p.strip() for p in parts):
-        raise ReviewError(f"cannot read offer variant {handle!r}: write it as {_VARIANT_FORMAT}")
-    offer, segment, term, billing = (p.strip() for p in parts)
-    return (
-        offer,
-        _canonical(segment, rules.Segment, "segment"),
-        _canonical(term, rules.Term, "term"),
-        _canonical(billing, rules.BillingFrequency, "billing frequency"),
-    )
-
-
-def resolve_variant(db_path: Path | str, connection_id: str, handle: str) -> VariantKey:
-    """The variant key a handle names, with the provider offer id translated to the offer id.
-
-    A variant nobody acquired is returned as written: apply then refuses it under R9, with an
-    audit row, rather than the command line guessing.
-
-    Raises:
-        ReviewError: the handle is malformed, or a provider offer id names several offers.
-    """
-    offer, segment, term, billing = parse_variant(handle)
-    with open_store(db_path, read_only=True) as con:
-        variants = acquired_offers(con, connection_id)
-    offer_ids = sorted(
-        {
-            v["offer_id"]
-            for v in variants
-            if offer.lower() in (v["offer_id"].lower(), (v["provider_offer_id"] or "").lower())
-        }
-    )
-    if len(offer_ids) > 1:
-        raise ReviewError(
-            f"{offer} names several CloudCockpit offers ({', '.join(offer_ids)}): use the offer id"
-        )
-    return (offer_ids[0] if offer_ids else offer, segment, term, billing)

@@ -1,4 +1,4 @@
-"""Apply: check pending decisions against the rules suite, then write them in one transaction.
+"""Apply: check pending decisions against the rules, then write them in one transaction.
 
 Every pending decision gets exactly one audit row: Succeeded, or Failed naming the rule and
 why. Passing approvals become mappings in the same transaction, so a crash leaves either all
@@ -9,6 +9,7 @@ what makes a second run change nothing.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,7 +18,8 @@ from typing import Any, Literal
 import pandas as pd
 
 from offermap import rules
-from offermap.quality import warm_up
+from offermap.apply.rule_check import check_decision_facts
+from offermap.quality.report import RowFailure
 from offermap.store import open_store, transaction
 from offermap.store.audit import AuditBatch, AuditEntry, append_audit
 from offermap.store.decisions import (
@@ -28,8 +30,14 @@ from offermap.store.decisions import (
 )
 from offermap.store.mappings import delete_mapping, insert_mappings
 from offermap.store.snapshots import latest_correlation_id
+from offermap.variants import VariantKey
 
-VariantKey = tuple[str, str, str, str]
+RulesCheck = Callable[[pd.DataFrame], dict[int, list[RowFailure]]]
+"""Judges a batch of decision facts (rules.DECISION_COLUMNS): each decision_id's broken rules.
+
+The apply flow passes the GX rules suite (`expectations.suites.validate_decisions`); a single
+hand-made map may pass `check_decision_facts`, proven to give the suite's verdicts.
+"""
 _ALL_RULES = [rule.code for rule in rules.RULES]
 
 
@@ -67,10 +75,6 @@ class _Writes:
     current: dict[VariantKey, int | None] = field(default_factory=dict)
 
 
-def _variant(row: Any) -> VariantKey:
-    return (row["offer_id"], row["segment"], row["term"], row["billing_frequency"])
-
-
 def _with_batch_claims(frame: pd.DataFrame, failing: set[int]) -> pd.DataFrame:
     """Add the R3/R4 facts about claims between decisions of the same batch.
 
@@ -81,8 +85,9 @@ def _with_batch_claims(frame: pd.DataFrame, failing: set[int]) -> pd.DataFrame:
     services: dict[int, VariantKey] = {}
     variants: dict[VariantKey, int] = {}
     service_claimed, variant_claimed, repeated = [], [], []
-    for row in frame.to_dict("records"):
-        key, service_id = _variant(row), int(row["service_id"])
+    for record in frame.to_dict("records"):
+        row = {str(k): v for k, v in record.items()}
+        key, service_id = VariantKey.of(row), int(row["service_id"])
         s_claim = service_id in services and services[service_id] != key
         v_claim = key in variants and variants[key] != service_id
         repeat = variants.get(key) == service_id
@@ -99,21 +104,24 @@ def _with_batch_claims(frame: pd.DataFrame, failing: set[int]) -> pd.DataFrame:
     return out
 
 
-def _checked(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[int, list[Any]]]:
-    """The batch with its claim facts, and each decision's rule failures (empty: passes)."""
-    from offermap.quality import validate_decisions
+def _checked(
+    frame: pd.DataFrame, rules_check: RulesCheck
+) -> tuple[pd.DataFrame, dict[int, list[RowFailure]]]:
+    """The batch with its claim facts, and each decision's rule failures (empty: passes).
 
-    # A first pass without batch claims tells which decisions are otherwise valid; only those
-    # may claim a service or a variant in the second, final pass.
+    Which decisions may claim a service or a variant depends on which are otherwise valid, so
+    the fast check (same verdicts as the suite, proven by a property test) decides that
+    first; `rules_check` then judges the final batch once.
+    """
     unclaimed = frame.assign(
         service_claimed_earlier_in_batch=False,
         variant_claimed_earlier_in_batch=False,
         repeats_earlier_decision=False,
     )
-    first = validate_decisions(unclaimed)
+    first = check_decision_facts(unclaimed)
     failing = {decision_id for decision_id, failures in first.items() if failures}
     claimed = _with_batch_claims(frame, failing)
-    return claimed, validate_decisions(claimed)
+    return claimed, rules_check(claimed)
 
 
 def _details(row: dict[str, Any], failures: list[Any], extra: dict[str, Any]) -> dict[str, Any]:
@@ -143,6 +151,7 @@ def apply_decisions(
     connection_id: str,
     run_id: str,
     *,
+    rules_check: RulesCheck,
     correlation_id: str | None = None,
     decision_ids: list[int] | None = None,
 ) -> ApplyResult:
@@ -153,14 +162,14 @@ def apply_decisions(
     row per decision. Running it again with nothing pending changes nothing.
 
     Args:
+        rules_check: what judges the approvals: the GX rules suite in the apply flow. It runs
+            inside the write lock, so load it first (`expectations.suites.warm_up`).
         decision_ids: apply only these pending decisions (the manual path maps one at a time);
             None applies every pending decision of the connection.
 
     Returns:
         What was applied, left unchanged (already mapped that way), refused, and unmapped.
     """
-    # Load Great Expectations and the rules suite before taking the write lock: it takes seconds.
-    warm_up(["decision_rules"])
     with open_store(db_path) as con:
         # Audit rows carry the correlation id of the CloudCockpit read the decisions were
         # checked against, so CloudCockpit's audit log joins to ours.
@@ -171,7 +180,7 @@ def apply_decisions(
         if frame.empty and not unmaps:
             return result
         actors = pending_actors(con, connection_id)
-        claims, verdicts = _checked(frame) if not frame.empty else (frame, {})
+        claims, verdicts = _checked(frame, rules_check) if not frame.empty else (frame, {})
         now = datetime.now(UTC)
         with transaction(con):
             writes = _Writes()
@@ -226,7 +235,7 @@ def _apply_approval(
     connection_id: str,
     run_id: str,
     row: dict[str, Any],
-    verdicts: dict[int, list[Any]],
+    verdicts: dict[int, list[RowFailure]],
     actors: dict[int, str],
     now: datetime,
     result: ApplyResult,
@@ -235,7 +244,7 @@ def _apply_approval(
     service_id = int(row["service_id"])
     failures = verdicts.get(decision_id, [])
     actor = actors.get(decision_id, "offermap")
-    summary = {"decision_id": decision_id, "variant": _variant(row), "service_id": service_id}
+    summary = {"decision_id": decision_id, "variant": VariantKey.of(row), "service_id": service_id}
     if failures:
         details = _details(row, failures, {})
         _audit(
@@ -256,8 +265,8 @@ def _apply_approval(
         return
     unchanged = bool(row["already_mapped_identically"]) or bool(row["repeats_earlier_decision"])
     if not unchanged:
-        offer_id, segment, term, billing_frequency = _variant(row)
-        writes.current[_variant(row)] = service_id
+        offer_id, segment, term, billing_frequency = VariantKey.of(row)
+        writes.current[VariantKey.of(row)] = service_id
         writes.mappings.append(
             {
                 "connection_id": connection_id,
@@ -300,7 +309,7 @@ def _apply_unmap(
     result: ApplyResult,
 ) -> None:
     decision_id = int(row["decision_id"])
-    variant = _variant(row)
+    variant = VariantKey.of(row)
     mapped = writes.current.get(variant, row["mapped_service_id"])
     requested = row["requested_service_id"]
     summary = {"decision_id": decision_id, "variant": variant, "service_id": mapped}

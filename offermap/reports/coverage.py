@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 from offermap import rules
-from offermap.health import reading, variant_handle
+from offermap.reports.mapping_health import reading, variant_handle
 from offermap.store import fetch_dicts, sql
 from offermap.store.proposals import open_proposals
 

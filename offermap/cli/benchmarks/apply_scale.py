@@ -128,8 +128,9 @@ def expected_refusals(size: int) -> int:
 
 
 def _one_size(watch: Stopwatch, size: int) -> dict[str, Any]:
-    from offermap.apply import apply_decisions
-    from offermap.review import approve
+    from expectations.suites import validate_decisions
+    from offermap.apply.batch import apply_decisions
+    from offermap.review.approvals import approve
 
     with isolated_run({"OFFERMAP_CONNECTION": CONNECTION}) as folder:
         db = folder / "offermap.duckdb"
@@ -138,9 +139,13 @@ def _one_size(watch: Stopwatch, size: int) -> dict[str, Any]:
         with watch.stage(f"approve {size}"):
             approved = approve(db, CONNECTION, min_score=0.9, actor="bench-analyst")
         with watch.stage(f"apply {size}"):
-            first = apply_decisions(db, CONNECTION, f"apply-bench-{size}")
+            first = apply_decisions(
+                db, CONNECTION, f"apply-bench-{size}", rules_check=validate_decisions
+            )
         with watch.stage(f"apply again {size}"):
-            second = apply_decisions(db, CONNECTION, f"apply-bench-{size}-again")
+            second = apply_decisions(
+                db, CONNECTION, f"apply-bench-{size}-again", rules_check=validate_decisions
+            )
         db_mib = round(db.stat().st_size / 2**20, 1)
     return {
         "decisions": len(approved),
@@ -153,7 +158,7 @@ def _one_size(watch: Stopwatch, size: int) -> dict[str, Any]:
 
 def run(*, quick: bool = False) -> BenchReport:
     """Apply batches of approved decisions of growing size, each in a fresh database."""
-    from offermap.quality import warm_up
+    from expectations.suites import warm_up
 
     sizes = QUICK_SIZES if quick else SIZES
     watch = Stopwatch()

@@ -8,16 +8,16 @@ from pathlib import Path
 from typing import Any
 
 from offermap import rules
-from offermap.acquired import find_acquired, with_handles
+from offermap.acquired.listing import find_acquired
+from offermap.errors import InputError
 from offermap.matching import MatchConfig, ServiceRecord, Variant, VariantResult, match
 from offermap.store import fetch_dicts, open_store, sql
 from offermap.store.acquired import acquired_offers
 from offermap.store.proposals import matcher_inputs
+from offermap.variants import VariantKey, with_handles
 
-VariantKey = tuple[str, str, str, str]
 
-
-class ServiceSearchError(ValueError):
+class ServiceSearchError(InputError):
     """Services cannot be searched for this offer variant; the message says why."""
 
 
@@ -97,7 +97,7 @@ def search_services(
         offer, segment, term, billing = (
             row.pop(f"mapped_{k}") for k in ("offer_id", "segment", "term", "billing_frequency")
         )
-        mapped_key: VariantKey | None = None if offer is None else (offer, segment, term, billing)
+        mapped_key = None if offer is None else VariantKey(offer, segment, term, billing)
         mapped_to = None if mapped_key is None else handles.get(mapped_key, "/".join(mapped_key))
         breaks = [
             code
@@ -131,7 +131,7 @@ def rank_services(
     _mappable_variant(db_path, connection_id, key)
     with open_store(db_path, read_only=True) as con:
         inputs = matcher_inputs(con, connection_id)
-    variants = [Variant(**row) for row in inputs["variants"] if _key(row) == key]
+    variants = [Variant(**row) for row in inputs["variants"] if VariantKey.of(row) == key]
     services = [
         ServiceRecord(
             **{**row, "service_id": int(row["service_id"]), "is_active": bool(row["is_active"])}
@@ -140,12 +140,8 @@ def rank_services(
     ]
     existing: dict[VariantKey, int] = {}
     for row in inputs["taken"]:
-        if _key(row) != key:
-            existing.setdefault(_key(row), int(row["service_id"]))
-    rejected = {(_key(row), int(row["service_id"])) for row in inputs["rejected"]}
+        if VariantKey.of(row) != key:
+            existing.setdefault(VariantKey.of(row), int(row["service_id"]))
+    rejected = {(VariantKey.of(row), int(row["service_id"])) for row in inputs["rejected"]}
     (result,) = match(variants, services, existing=existing, rejected=rejected, config=config)
     return result
-
-
-def _key(row: dict[str, Any]) -> VariantKey:
-    return (row["offer_id"], row["segment"], row["term"], row["billing_frequency"])

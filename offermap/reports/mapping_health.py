@@ -19,6 +19,7 @@ import duckdb
 import pandas as pd
 
 from offermap import rules
+from offermap.errors import InputError
 from offermap.store import open_store
 from offermap.store.health import (
     audit_counts,
@@ -78,7 +79,7 @@ AUDIT_BUCKETS: tuple[str, ...] = ("hour", "day", "week", "month")
 NO_RULE = "no rule"
 
 
-class HealthError(ValueError):
+class HealthError(InputError):
     """A health question was asked wrongly (unknown connection, bad bucket); says how to fix."""
 
 

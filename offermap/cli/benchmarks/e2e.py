@@ -28,9 +28,9 @@ LOCAL_STAGES = ("validate", "publish + derive", "propose", "apply")
 
 def _extract(db: Path, run_id: str) -> dict[str, Any]:
     """Both extractions at once, as the sync flow submits them."""
+    from offermap.extract.autotask_services import extract_services
+    from offermap.extract.cloudcockpit_subscriptions import extract_subscriptions
     from offermap.extract.publish import start_sync
-    from offermap.extract.services import extract_services
-    from offermap.extract.subscriptions import extract_subscriptions
 
     start_sync(db, CONNECTION, run_id)
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="bench-extract") as pool:
@@ -54,12 +54,12 @@ def _request_counts(stats: dict[str, Any], sizes: dict[str, int]) -> list[Reques
 
 def run(*, quick: bool = False) -> BenchReport:
     """Sync, approve, apply on the large tenant (small when quick) and time every stage."""
-    from offermap.acquired import derive
-    from offermap.apply import apply_decisions
+    from expectations.suites import input_suites, validate_decisions, warm_up
+    from offermap.acquired.derive import derive
+    from offermap.apply.batch import apply_decisions
     from offermap.extract.publish import publish_snapshots, validate_inputs
-    from offermap.propose import propose
-    from offermap.quality import warm_up
-    from offermap.review import approve
+    from offermap.propose.proposer import propose
+    from offermap.review.approvals import approve
 
     scale = "small" if quick else "large"
     watch = Stopwatch()
@@ -83,7 +83,7 @@ def run(*, quick: bool = False) -> BenchReport:
             with watch.stage("GX import (once per process)"):
                 warm_up()
             with watch.stage("validate"):
-                validate_inputs(db, CONNECTION, run_id)
+                validate_inputs(db, CONNECTION, run_id, suites=input_suites())
             with watch.stage("publish + derive"):
                 publish_snapshots(db, CONNECTION, run_id)
                 variants = derive(db, CONNECTION, run_id)
@@ -92,7 +92,9 @@ def run(*, quick: bool = False) -> BenchReport:
             with watch.stage("approve (analyst)"):
                 approved = approve(db, CONNECTION, min_score=MIN_SCORE, actor="bench-analyst")
             with watch.stage("apply"):
-                applied = apply_decisions(db, CONNECTION, "apply-bench-e2e")
+                applied = apply_decisions(
+                    db, CONNECTION, "apply-bench-e2e", rules_check=validate_decisions
+                )
     requests = _request_counts(stats, sandbox.sizes)
     local = watch.seconds(*LOCAL_STAGES)
     details = {

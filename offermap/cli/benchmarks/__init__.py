@@ -1,0 +1,1 @@
+"""Benchmarks of whole pipeline runs: they need the GX suites or Prefect, so they live here."""

@@ -1,0 +1,1 @@
+"""Propose: run the matcher on a connection's unmapped variants and fill the review table."""

@@ -1,0 +1,1 @@
+"""Reports read by people: the audit log, mapping health (drift) and review coverage."""

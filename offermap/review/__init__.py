@@ -1,0 +1,1 @@
+"""Review: decisions on proposals, hand-made mappings, handles, and the service search."""
