@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import logging
-import re
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -124,28 +123,41 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
     con.execute("COMMIT")
 
 
-_PARAM = re.compile(r"\$([a-z_][a-z0-9_]*)")
-
-
 def run_script(
     con: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any] | None = None
 ) -> None:
     """Run every statement of `sql/<name>.sql` in order, binding the named parameters each uses.
 
-    DuckDB binds parameters only for a single statement, so a file of several statements is
-    split at each line that ends with `;` and each statement gets just the `$names` it mentions.
+    Raises:
+        KeyError: a statement uses a parameter `params` lacks; nothing of the file has run.
+    """
+    execute_script(con, sql(name), params, name=f"{name}.sql")
+
+
+def execute_script(
+    con: duckdb.DuckDBPyConnection,
+    script: str,
+    params: dict[str, Any] | None = None,
+    *,
+    name: str = "the script",
+) -> None:
+    """Run every statement of `script` in order, binding the named parameters each one uses.
+
+    DuckDB binds parameters only for a single statement, so the script is split into
+    statements by DuckDB's own parser: quotes, dollar quotes and comments are read as DuckDB
+    reads them (a `--` or `;` inside a string is text, a `$name` inside a comment is no
+    parameter). Each statement gets just the `$names` it uses, as DuckDB refuses any other.
+
+    Raises:
+        KeyError: a statement uses a parameter `params` lacks; nothing of the script has run.
     """
     params = params or {}
-    # Comments are dropped first: a `$name` mentioned in a comment is not a parameter.
-    script = re.sub(r"--[^\n]*", "", sql(name))
-    for statement in re.split(r";\s*(?:\n|$)", script):
-        if not statement.strip():
-            continue
-        wanted = set(_PARAM.findall(statement))
-        missing = wanted - set(params)
-        if missing:
-            raise KeyError(f"{name}.sql needs parameters {sorted(missing)}")
-        con.execute(statement, {key: params[key] for key in wanted})
+    statements = con.extract_statements(script)
+    missing = {key for s in statements for key in s.named_parameters} - set(params)
+    if missing:
+        raise KeyError(f"{name} needs parameters {sorted(missing)}")
+    for statement in statements:
+        con.execute(statement, {key: params[key] for key in statement.named_parameters})
 
 
 @contextmanager
@@ -160,8 +172,14 @@ def registered(
     con.register(name, frame)
     try:
         yield con
-    finally:
-        con.unregister(name)
+    except BaseException:
+        # A failed statement aborts the open transaction, and DuckDB then refuses even the
+        # unregister; the ROLLBACK that follows drops the view, and the error that aborted
+        # the transaction (a broken R3/R4 constraint, say) is the one to report.
+        with suppress(duckdb.TransactionException):
+            con.unregister(name)
+        raise
+    con.unregister(name)
 
 
 def fetch_dicts(

@@ -3,43 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any
 
 import duckdb
 
-from offermap.store.db import fetch_dicts, registered, sql
-
-
-def insert_mapping(
-    con: duckdb.DuckDBPyConnection,
-    *,
-    connection_id: str,
-    variant: tuple[str, str, str, str],
-    service_id: int,
-    decision_id: int,
-    mapped_by: str,
-    run_id: str,
-    now: datetime,
-) -> None:
-    """Store one mapping; the schema refuses a second one of the variant (R4) or service (R3)."""
-    offer_id, segment, term, billing_frequency = variant
-    con.execute(
-        sql("insert_mapping"),
-        {
-            "connection_id": connection_id,
-            "offer_id": offer_id,
-            "segment": segment,
-            "term": term,
-            "billing_frequency": billing_frequency,
-            "service_id": service_id,
-            "decision_id": decision_id,
-            "mapped_by": mapped_by,
-            "run_id": run_id,
-            "now": now,
-        },
-    )
-
+from offermap.store.db import registered, sql
 
 MAPPING_COLUMNS: tuple[str, ...] = (
     "connection_id",
@@ -63,7 +31,7 @@ def insert_mappings(con: duckdb.DuckDBPyConnection, rows: Sequence[dict[str, Any
     """
     if not rows:
         return 0
-    import pandas as pd  # here, not at import: listing mappings needs no pandas
+    import pandas as pd  # here, not at import: unmapping and importing need no pandas
 
     frame = pd.DataFrame.from_records(
         [[row[c] for c in MAPPING_COLUMNS] for row in rows], columns=list(MAPPING_COLUMNS)
@@ -88,8 +56,3 @@ def delete_mapping(
             "billing_frequency": billing_frequency,
         },
     )
-
-
-def list_mappings(con: duckdb.DuckDBPyConnection, connection_id: str) -> list[dict[str, Any]]:
-    """Every mapping of the connection, with offer and service names."""
-    return fetch_dicts(con, sql("list_mappings"), {"connection_id": connection_id})
