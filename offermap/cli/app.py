@@ -9,6 +9,7 @@ import typer
 from offermap.cli import (
     audit,
     bench,
+    catalogue,
     manual,
     offers,
     pipeline,
@@ -38,6 +39,7 @@ app = typer.Typer(
 )
 app.add_typer(sandbox.app, name="sandbox")
 app.add_typer(search_services.app, name="services")
+app.add_typer(catalogue.app, name="catalogue")
 app.command("offers")(offers.offers)
 app.command("sync")(pipeline.sync)
 app.command("apply")(pipeline.apply)

@@ -40,8 +40,6 @@ from offermap.variants import VariantKey
 MIN_LISTED_SCORE = 0.1
 
 _OfferKey = tuple[str, str]
-# Mapping keys as callers hold them: a `VariantKey`, or the plain tuple it is.
-_Key = tuple[str, str, str, str]
 
 
 @dataclass(slots=True)
@@ -68,10 +66,14 @@ def _offer_key(variant: Variant) -> _OfferKey:
     return (variant.provider_offer_id, variant.offer_name)
 
 
-def _reference_names(catalogue: Iterable[CatalogueOffer]) -> list[tuple[str, str]]:
-    """The shipped catalogue's offers and the connection's imported ones, each once."""
+def _reference_names(
+    catalogue: Iterable[CatalogueOffer], variants: Sequence[Variant]
+) -> list[tuple[str, str]]:
+    """The offers the run knows besides its open ones: the shipped catalogue, the connection's
+    imported one, and every offer it acquired (mapped or not), each once."""
     names = dict.fromkeys(reference_offers())
     names.update(dict.fromkeys((o.provider_offer_id, o.name) for o in catalogue))
+    names.update(dict.fromkeys(_offer_key(v) for v in variants))
     return list(names)
 
 
@@ -79,8 +81,8 @@ def match(
     variants: Sequence[Variant],
     services: Sequence[ServiceRecord],
     *,
-    existing: Mapping[VariantKey, int] | Mapping[_Key, int] | None = None,
-    rejected: Collection[tuple[_Key, int]] = (),
+    existing: Mapping[VariantKey, int] | None = None,
+    rejected: Collection[tuple[VariantKey, int]] = (),
     approved: Sequence[tuple[Variant, ServiceRecord]] = (),
     catalogue: Iterable[CatalogueOffer] = (),
     config: MatchConfig | None = None,
@@ -134,7 +136,7 @@ def match(
         return [r for r in results if r is not None]
 
     names = [variants[row].offer_name for row in open_rows]
-    known = _reference_names(catalogue)
+    known = _reference_names(catalogue, variants)
     vocabulary = build_vocabulary([*names, *(name for _, name in known)])
     offers: dict[_OfferKey, OfferProfile] = {}
     for row in open_rows:
@@ -142,7 +144,7 @@ def match(
         if key not in offers:
             offers[key] = offer_profile(key[0], key[1], vocabulary)
     reference = [
-        offers.get((pid, name)) or offer_profile(pid, name, vocabulary) for pid, name in known
+        offer_profile(pid, name, vocabulary) for pid, name in known if (pid, name) not in offers
     ]
     weights = Weights(offer.analysis.core for offer in [*offers.values(), *reference])
     conventions = learn(approved, lambda name: analyse_name(name, vocabulary), weights.known)
@@ -201,7 +203,7 @@ def _score_all(
     eligibility: EligibilityCache,
     words: WordMatches,
     weights: Weights,
-    rejected: Collection[tuple[_Key, int]],
+    rejected: Collection[tuple[VariantKey, int]],
     knots: Sequence[tuple[float, float]] | None,
 ) -> dict[int, list[_Scored]]:
     names: dict[tuple[_OfferKey, int], NameMatch] = {}

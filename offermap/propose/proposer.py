@@ -9,12 +9,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from offermap.catalogue.connection import connection_offers
 from offermap.matching import MatchConfig, ServiceRecord, Variant, VariantResult, match
 from offermap.store import open_store
 from offermap.store.db import fetch_dicts, sql
 from offermap.store.proposals import matcher_inputs, replace_proposals
-
-VariantKey = tuple[str, str, str, str]
+from offermap.variants import VariantKey
 
 
 @dataclass(frozen=True)
@@ -27,7 +27,7 @@ class ProposeSummary:
 
 
 def _key(row: dict[str, Any]) -> VariantKey:
-    return (row["offer_id"], row["segment"], row["term"], row["billing_frequency"])
+    return VariantKey.of(row)
 
 
 def _rows(connection_id: str, run_id: str, results: list[VariantResult]) -> list[dict[str, Any]]:
@@ -94,8 +94,9 @@ def propose(
 ) -> ProposeSummary:
     """Match the connection's acquired variants to its services and replace its proposals.
 
-    Mapped variants, approvals waiting for apply and rejected pairs are respected, and the
-    connection's stored mappings teach the matcher its naming conventions; the database is
+    Mapped variants, approvals waiting for apply and rejected pairs are respected, the
+    connection's stored mappings teach the matcher its naming conventions, and its imported
+    catalogue (`offermap catalogue import`) tells it every offer's siblings; the database is
     held only to read the inputs and to write the result, not while matching.
     """
     with open_store(db_path) as con:
@@ -103,6 +104,7 @@ def propose(
         approved_rows = fetch_dicts(
             con, sql("matcher_inputs_approved"), {"connection_id": connection_id}
         )
+        catalogue = connection_offers(con, connection_id)
     variants = [Variant(**row) for row in inputs["variants"]]
     services = [_service(row) for row in inputs["services"]]
     existing: dict[VariantKey, int] = {}
@@ -115,6 +117,7 @@ def propose(
         existing=existing,
         rejected=rejected,
         approved=approved_pairs(approved_rows),
+        catalogue=catalogue,
         config=config or MatchConfig(),
     )
     rows = _rows(connection_id, run_id, results)
