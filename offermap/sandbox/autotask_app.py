@@ -34,6 +34,7 @@ from offermap.sandbox.credentials import SandboxCredentials
 from offermap.sandbox.limits import (
     DroppedResponse,
     FaultInjector,
+    Gate,
     Knobs,
     Lifeline,
     Limiter,
@@ -111,6 +112,8 @@ class AutotaskEmulator:
         self.knobs = AutotaskKnobs()
         self.stats = Stats()
         self._limiter = Limiter(self.stats)
+        # Tests close it to hold requests in flight (see limits.Gate).
+        self.gate = Gate()
         self._faults = FaultInjector(self.knobs)
         self.lifeline = Lifeline(self.knobs)
         # Signs the paging cursors, so a cursor altered by a client is refused.
@@ -261,6 +264,7 @@ class AutotaskEmulator:
                     "Thread Threshold Exceeded — The Autotask API thread threshold of "
                     f"{knobs.thread_threshold} threads has been exceeded",
                 )
+            await self.gate.pass_through()
             await pause(knobs.latency_seconds + self.usage_latency())
             fault = self._faults.draw()
             if fault is not None:

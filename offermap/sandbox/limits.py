@@ -119,6 +119,50 @@ class Limiter:
         self._in_flight[(owner, endpoint)] -= 1
 
 
+class Gate:
+    """Holds admitted requests inside the concurrency window until a test opens it.
+
+    Tests of concurrency limits make requests overlap by construction (close the gate, send
+    them, wait until the expected number is held, open it) instead of by a latency long
+    enough on a loaded machine, which is a race.
+    """
+
+    def __init__(self) -> None:
+        """An open gate: requests pass straight through."""
+        self._open = threading.Event()
+        self._open.set()
+        self._changed = threading.Condition()
+        self._held = 0
+
+    def close(self) -> None:
+        """Hold every request admitted from now on until `open` is called."""
+        self._open.clear()
+
+    def open(self) -> None:
+        """Let every held request go on, and later ones pass straight through."""
+        self._open.set()
+
+    def wait_until_held(self, count: int, timeout: float = 30.0) -> bool:
+        """Block until at least `count` requests are held; False when `timeout` passes first."""
+        with self._changed:
+            return self._changed.wait_for(lambda: self._held >= count, timeout)
+
+    async def pass_through(self) -> None:
+        """Return at once when open; otherwise wait (without blocking the loop) until opened."""
+        if self._open.is_set():
+            return
+        with self._changed:
+            self._held += 1
+            self._changed.notify_all()
+        try:
+            while not self._open.is_set():
+                await asyncio.sleep(0.005)
+        finally:
+            with self._changed:
+                self._held -= 1
+                self._changed.notify_all()
+
+
 class DroppedResponse(Response):
     """Announces a body, sends part of it and returns: the server then drops the connection."""
 

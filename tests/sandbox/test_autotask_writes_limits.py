@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import concurrent.futures
+import time
 
 import httpx
 import pytest
@@ -72,13 +73,28 @@ def _concurrent_gets(url: str, headers: dict[str, str], n: int) -> list[httpx.Re
 def test_more_than_three_concurrent_requests_per_endpoint_hit_thread_threshold(
     server, at_url, at_headers
 ):
-    server.autotask.knobs.latency_seconds = 0.4
-    responses = _concurrent_gets(at_url + "V1.0/Services/entityInformation", at_headers, 6)
+    # Three requests are held in flight by the gate, so the other three overlap them by
+    # construction, however slow the machine.
+    gate = server.autotask.gate
+    gate.close()
+    url = at_url + "V1.0/Services/entityInformation"
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        pending = pool.submit(_concurrent_gets, url, at_headers, 6)
+        try:
+            assert gate.wait_until_held(3), "three requests never reached the emulator"
+            deadline = time.monotonic() + 30
+            while server.autotask.stats.rejections["thread_threshold"] < 3:
+                assert time.monotonic() < deadline, "the other three were never refused"
+                time.sleep(0.01)
+        finally:
+            gate.open()
+        responses = pending.result()
     rejected = [r for r in responses if r.status_code == 500]
-    assert rejected, "six overlapping requests must exceed three threads"
+    assert len(rejected) == 3
     assert "Thread Threshold Exceeded" in rejected[0].json()["errors"][0]
-    assert sum(r.status_code == 200 for r in responses) >= 3
-    assert server.autotask.stats.peak_concurrency["Services"] > 3
+    assert sum(r.status_code == 200 for r in responses) == 3
+    # Each refusal is counted in flight (4) and leaves at once, before the next arrives.
+    assert server.autotask.stats.peak_concurrency["Services"] == 4
 
 
 def test_three_concurrent_requests_are_allowed(server, at_url, at_headers):
