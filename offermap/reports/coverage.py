@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from offermap import rules
-from offermap.reports.mapping_health import reading, variant_handle
+from offermap.reports.mapping_health import reading
 from offermap.store import fetch_dicts, sql
 from offermap.store.proposals import open_proposals
+from offermap.variants import ambiguous_provider_ids, handle_of
 
 # The order coverage is stacked and tabulated in: done, to do, stuck, then out of scope.
 COVERAGE_STATES: tuple[str, ...] = ("mapped", "pending", "abstained", "not_required", "unsupported")
@@ -86,6 +89,75 @@ QUEUE_COLUMNS: tuple[str, ...] = (
     "variant_status",
     "offer_id",
 )
+CUSTOMER_COLUMNS: tuple[str, ...] = (
+    "variant",
+    "offer_name",
+    "customer_id",
+    "subscriptions",
+    "seats",
+    "statuses",
+    "mapped_service_id",
+    "mapped_service_name",
+    "provider_offer_id",
+    "offer_type",
+    "segment",
+    "term",
+    "billing_frequency",
+    "offer_id",
+)
+PROPOSAL_STATE_COLUMNS: tuple[str, ...] = (
+    "proposal_id",
+    "state",
+    "detail",
+    "variant",
+    "offer_name",
+    "service_id",
+    "service_name",
+    "decision_id",
+)
+# What `proposal_states` can say about a proposal id, in the order a reader meets them.
+PROPOSAL_STATES: tuple[str, ...] = (
+    "open",
+    "decided",
+    "mapped",
+    "awaiting_apply",
+    "closed",
+    "unknown",
+)
+# Columns holding ids or counts: nullable integers, so a missing one never turns them to floats.
+_INTEGER_COLUMNS = frozenset(
+    {
+        "proposal_id",
+        "decision_id",
+        "service_id",
+        "mapped_service_id",
+        "rank",
+        "customers",
+        "subscriptions",
+        "seats",
+    }
+)
+_VERBS = {"approve": "approved", "reject": "rejected", "unmap": "unmapped"}
+
+
+def _frame(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> pd.DataFrame:
+    """Rows as a frame with fixed columns; id and count columns as nullable integers."""
+    frame = pd.DataFrame(rows, columns=list(columns))
+    for column in _INTEGER_COLUMNS.intersection(columns):
+        frame[column] = frame[column].astype("Int64")
+    return frame
+
+
+def _handles(con: Any, connection_id: str, rows: list[dict[str, Any]]) -> list[str]:
+    """Each row's handle, with ambiguity judged among every offer the connection's customers hold.
+
+    A provider id that names two offers of the connection is not usable in a handle even when
+    only one of them appears in `rows`: the handle must resolve the same way on the command line.
+    """
+    ambiguous = ambiguous_provider_ids(
+        fetch_dicts(con, sql("coverage_offer_ids"), {"connection_id": connection_id})
+    )
+    return [handle_of(row, ambiguous) for row in rows]
 
 
 def product_family(offer_name: str | None, offer_type: str | None = None) -> str:
@@ -102,10 +174,11 @@ def coverage_variants(db_path: Path | str, connection_id: str) -> pd.DataFrame:
     """Every acquired variant with its coverage state (see COVERAGE_STATES) and product family."""
     with reading(db_path, connection_id) as con:
         rows = fetch_dicts(con, sql("coverage_variants"), {"connection_id": connection_id})
-    for row in rows:
-        row["variant"] = variant_handle(row)
+        handles = _handles(con, connection_id, rows)
+    for row, handle in zip(rows, handles, strict=True):
+        row["variant"] = handle
         row["product_family"] = product_family(row["offer_name"], row["offer_type"])
-    return pd.DataFrame(rows, columns=list(VARIANT_COLUMNS))
+    return _frame(rows, VARIANT_COLUMNS)
 
 
 def coverage_table(variants: pd.DataFrame, by: str = "product_family") -> pd.DataFrame:
@@ -143,20 +216,21 @@ def review_queue(db_path: Path | str, connection_id: str) -> pd.DataFrame:
     """
     with reading(db_path, connection_id) as con:
         rows = open_proposals(con, connection_id)
+        handles = _handles(con, connection_id, rows)
     out = []
-    for row in rows:
+    for row, handle in zip(rows, handles, strict=True):
         explained = json.loads(row["reasons"]) if row["reasons"] else {}
         out.append(
             {
                 **row,
-                "variant": variant_handle(row),
+                "variant": handle,
                 "product_family": product_family(row["offer_name"], row["offer_type"]),
                 "reasons": "; ".join(explained.get("reasons", [])),
                 "removed_by_rule": _removed(explained.get("removed_by_rule")),
                 "variant_status": explained.get("variant_status"),
             }
         )
-    return pd.DataFrame(out, columns=list(QUEUE_COLUMNS))
+    return _frame(out, QUEUE_COLUMNS)
 
 
 def filter_queue(
@@ -184,15 +258,29 @@ def filter_queue(
     return queue[keep]
 
 
-def first_choices(queue: pd.DataFrame) -> pd.DataFrame:
+def first_choices(queue: pd.DataFrame, *, abstained: bool = False) -> pd.DataFrame:
     """One row per variant with an open proposal: its best-ranked one, the others summarised.
 
     `alternatives` lists the variant's other open candidates as "name (id) score [status]",
     best first, so the analyst sees what else the matcher considered before approving. When
     the first choice was rejected, the runner-up still waiting is the variant's row.
+
+    Args:
+        queue: the review queue (`review_queue`, possibly filtered).
+        abstained: also give a row to each variant the matcher abstained on (nothing proposed),
+            led by its nearest candidate not proposed, so an analyst can still decide on it.
     """
     ordered = queue.sort_values(["variant", "rank"], kind="stable")
-    chosen = ordered[ordered["status"] == "proposed"].drop_duplicates("variant").copy()
+    if abstained:
+        # Proposed candidates lead their variant; a variant without one is led by its nearest.
+        leading = ordered.assign(_held_back=ordered["status"] != "proposed")
+        chosen = (
+            leading.sort_values(["variant", "_held_back", "rank"], kind="stable")
+            .drop_duplicates("variant")
+            .drop(columns="_held_back")
+        )
+    else:
+        chosen = ordered[ordered["status"] == "proposed"].drop_duplicates("variant").copy()
     picked = set(chosen["proposal_id"].tolist())
     others: dict[str, list[str]] = {}
     for row in ordered.to_dict("records"):
@@ -203,3 +291,128 @@ def first_choices(queue: pd.DataFrame) -> pd.DataFrame:
             )
     chosen["alternatives"] = ["; ".join(others.get(str(v), [])) for v in chosen["variant"]]
     return chosen.sort_values("score", ascending=False, kind="stable")
+
+
+def variant_customers(db_path: Path | str, connection_id: str) -> pd.DataFrame:
+    """Which customers hold each acquired offer variant: one row per variant and customer.
+
+    Counted over the subscriptions that make a variant acquired (Active and Suspended, rule
+    R9), with how many subscriptions and seats the customer holds, their statuses, and the
+    service the variant is mapped to, if any. CloudCockpit's subscriptions carry the customer's
+    id, not its name, so customers are shown by id.
+    """
+    with reading(db_path, connection_id) as con:
+        rows = fetch_dicts(
+            con,
+            sql("coverage_customers"),
+            {
+                "connection_id": connection_id,
+                "acquired_statuses": sorted(rules.ACQUIRED_SUBSCRIPTION_STATUSES),
+            },
+        )
+        handles = _handles(con, connection_id, rows)
+    for row, handle in zip(rows, handles, strict=True):
+        row["variant"] = handle
+    return _frame(rows, CUSTOMER_COLUMNS)
+
+
+def filter_customers(
+    customers: pd.DataFrame, *, offer: str | None = None, customer: str | None = None
+) -> pd.DataFrame:
+    """`variant_customers` narrowed to an offer and/or a customer (case-insensitive).
+
+    Args:
+        customers: the frame `variant_customers` returns.
+        offer: a handle, or part of one or of the offer's name ("business premium").
+        customer: a customer id, exactly.
+    """
+    keep = pd.Series(True, index=customers.index)
+    if offer:
+        wanted = offer.strip().lower()
+        keep &= customers["variant"].astype(str).str.lower().str.contains(
+            wanted, regex=False
+        ) | customers["offer_name"].astype(str).str.lower().str.contains(wanted, regex=False)
+    if customer:
+        keep &= customers["customer_id"].astype(str).str.lower() == customer.strip().lower()
+    return customers[keep]
+
+
+def _state_of(row: dict[str, Any], open_ids: set[int]) -> tuple[str, str]:
+    """(state, what to tell the analyst) for one row of coverage_proposal_states."""
+    if int(row["proposal_id"]) in open_ids:
+        return "open", "awaits a decision"
+    if row["decision_id"] is not None:
+        when = row["decided_at"]
+        stamp = f" on {when:%Y-%m-%d %H:%M} UTC" if isinstance(when, datetime) else ""
+        verb = _VERBS.get(str(row["kind"]), str(row["kind"]))
+        return "decided", (
+            f"already {verb} by {row['actor']}{stamp} (decision {row['decision_id']}, "
+            f"{row['state']})"
+        )
+    if row["mapped_service_id"] is not None:
+        return "mapped", (
+            f"its offer variant is already mapped to "
+            f"{_service(row['mapped_service_name'], row['mapped_service_id'])}"
+        )
+    if row["pending_decision_id"] is not None:
+        return "awaiting_apply", (
+            f"decision {row['pending_decision_id']} already approved "
+            f"{_service(None, row['pending_service_id'])} for its offer variant; it waits for "
+            "`offermap apply`"
+        )
+    if row["offer_id"] is None:
+        return "unknown", "no such proposal: pick an id from the review queue"
+    return "closed", "no longer open (its offer variant is no longer acquired, or was decided)"
+
+
+def _service(name: Any, service_id: Any) -> str:
+    return f"service {name} ({service_id})" if name else f"service {service_id}"
+
+
+def proposal_states(
+    db_path: Path | str, connection_id: str, proposal_ids: Sequence[int]
+) -> pd.DataFrame:
+    """Where each of these proposals stands, one row per id (in the order first given).
+
+    `state` is one of PROPOSAL_STATES: *open* (it can be decided now), *decided* (a decision
+    on it, or on the same offer variant and service under an earlier sync's id, exists),
+    *mapped* (its variant is mapped), *awaiting_apply* (another service was approved for its
+    variant), *closed* (no longer open for another reason) or *unknown* (no proposal or decision
+    has this id). `detail` says it in words, with who decided and when.
+    """
+    wanted = [int(i) for i in dict.fromkeys(int(i) for i in proposal_ids)]
+    if not wanted:
+        return _frame([], PROPOSAL_STATE_COLUMNS)
+    with reading(db_path, connection_id) as con:
+        rows = fetch_dicts(
+            con,
+            sql("coverage_proposal_states"),
+            {"connection_id": connection_id, "proposal_ids": wanted},
+        )
+        open_ids = {int(r["proposal_id"]) for r in open_proposals(con, connection_id)}
+        known = [r for r in rows if r["offer_id"] is not None]
+        handles = dict(
+            zip(
+                (int(r["proposal_id"]) for r in known),
+                _handles(con, connection_id, known),
+                strict=True,
+            )
+        )
+    by_id = {int(r["proposal_id"]): r for r in rows}
+    out = []
+    for proposal_id in wanted:
+        row = by_id[proposal_id]
+        state, detail = _state_of(row, open_ids)
+        out.append(
+            {
+                "proposal_id": proposal_id,
+                "state": state,
+                "detail": detail,
+                "variant": handles.get(proposal_id),
+                "offer_name": row["offer_name"],
+                "service_id": row["service_id"],
+                "service_name": row["service_name"],
+                "decision_id": row["decision_id"],
+            }
+        )
+    return _frame(out, PROPOSAL_STATE_COLUMNS)

@@ -7,9 +7,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from offermap.apply.batch import apply_decisions
+from offermap.apply.rule_check import check_decision_facts
 from offermap.reports import coverage
 from offermap.review import approvals as review
+from tests import factories
 from tests.health.coverage_scenario import CONNECTION, reviewed_db
+from tests.store_helpers import publish_snapshot
 
 STANDARD = "CFQ7TTC0LDPB:0001/Commercial/OneYear/Monthly"
 
@@ -170,3 +174,156 @@ def test_the_queue_filters_by_segment_offer_type_family_and_score() -> None:
     assert coverage.filter_queue(queue, product_family="Microsoft 365").index.tolist() == [0, 1]
     assert coverage.filter_queue(queue, min_score=0.6, max_score=0.9).index.tolist() == [1]
     assert len(coverage.filter_queue(queue)) == 3
+
+
+def test_ids_and_counts_stay_integers_when_some_are_missing(tmp_path: Path) -> None:
+    variants = coverage.coverage_variants(reviewed_db(tmp_path), CONNECTION)
+
+    assert str(variants["mapped_service_id"].dtype) == "Int64"
+    mapped = variants.set_index("offer_name")["mapped_service_id"]
+    assert mapped["Microsoft 365 Business Premium"] == 202
+    assert mapped.isna().sum() == len(variants) - 1
+    assert str(variants["customers"].dtype) == "Int64"
+
+
+def test_abstained_variants_can_lead_with_their_nearest_candidate() -> None:
+    queue = pd.DataFrame(
+        {
+            "proposal_id": [1, 2, 3, 4],
+            "variant": ["held", "held", "open", "open"],
+            "rank": [1, 2, 1, 2],
+            "status": ["not_proposed", "not_proposed", "proposed", "not_proposed"],
+            "score": [0.3, 0.2, 0.9, 0.4],
+            "service_id": [11, 12, 13, 14],
+            "service_name": ["a", "b", "c", "d"],
+        }
+    )
+
+    assert coverage.first_choices(queue)["proposal_id"].tolist() == [3]
+    both = coverage.first_choices(queue, abstained=True)
+    assert both["proposal_id"].tolist() == [3, 1]
+    assert both.set_index("variant").loc["held", "alternatives"] == "b (12) 0.20 [not_proposed]"
+
+
+def test_who_holds_each_variant_counts_active_and_suspended_subscriptions_per_customer(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "holders.duckdb"
+    e3 = {"provider_offer_id": "CFQ7TTC0LF8Q:0001"}
+    publish_snapshot(
+        db,
+        "holders",
+        "sync-1",
+        [factories.service(1, "Backup - per device")],
+        [
+            factories.subscription(
+                "o365e3", "Office 365 E3", customer_id="contoso", quantity=5, **e3
+            ),
+            factories.subscription(
+                "o365e3", "Office 365 E3", customer_id="contoso", quantity=2, **e3
+            ),
+            factories.subscription(
+                "o365e3", "Office 365 E3", customer_id="fabrikam", status="Suspended", **e3
+            ),
+            factories.subscription(
+                "o365e3", "Office 365 E3", customer_id="gone", status="Expired", **e3
+            ),
+            factories.subscription("teams", "Teams Essentials", customer_id="fabrikam", quantity=9),
+        ],
+    )
+
+    holders = coverage.variant_customers(db, "holders")
+
+    rows = holders[["variant", "customer_id", "subscriptions", "seats", "statuses"]]
+    assert rows.to_dict("records") == [
+        {
+            "variant": "CFQ7TTC0LF8Q:0001/Commercial/OneYear/Monthly",
+            "customer_id": "contoso",
+            "subscriptions": 2,
+            "seats": 7,
+            "statuses": "Active",
+        },
+        {
+            "variant": "CFQ7TTC0LF8Q:0001/Commercial/OneYear/Monthly",
+            "customer_id": "fabrikam",
+            "subscriptions": 1,
+            "seats": 5,
+            "statuses": "Suspended",
+        },
+        {
+            "variant": "TEAMS:0001/Commercial/OneYear/Monthly",
+            "customer_id": "fabrikam",
+            "subscriptions": 1,
+            "seats": 9,
+            "statuses": "Active",
+        },
+    ]
+    assert holders["mapped_service_id"].isna().all()
+    by_offer = coverage.filter_customers(holders, offer="office 365")
+    assert by_offer["customer_id"].tolist() == ["contoso", "fabrikam"]
+    by_handle = coverage.filter_customers(holders, offer="TEAMS:0001/Commercial")
+    assert by_handle["customer_id"].tolist() == ["fabrikam"]
+    assert coverage.filter_customers(holders, customer="FABRIKAM")["variant"].nunique() == 2
+    assert coverage.filter_customers(holders, offer="teams", customer="contoso").empty
+
+
+def test_a_provider_id_naming_two_offers_is_not_used_in_handles(tmp_path: Path) -> None:
+    db = tmp_path / "ambiguous.duckdb"
+    shared = {"provider_offer_id": "CFQ7TTC0LH18:0001"}
+    publish_snapshot(
+        db,
+        "ambiguous",
+        "sync-1",
+        [factories.service(1, "Backup - per device")],
+        [
+            factories.subscription("offer-a", "Microsoft 365 Business Basic", **shared),
+            factories.subscription(
+                "offer-b", "Microsoft 365 Business Basic", customer_id="c2", **shared
+            ),
+        ],
+    )
+
+    assert sorted(coverage.coverage_variants(db, "ambiguous")["variant"]) == [
+        "offer-a/Commercial/OneYear/Monthly",
+        "offer-b/Commercial/OneYear/Monthly",
+    ]
+    assert sorted(coverage.variant_customers(db, "ambiguous")["variant"]) == [
+        "offer-a/Commercial/OneYear/Monthly",
+        "offer-b/Commercial/OneYear/Monthly",
+    ]
+
+
+def test_proposal_states_say_which_ids_are_open_decided_waiting_or_unknown(
+    tmp_path: Path,
+) -> None:
+    db = reviewed_db(tmp_path)
+    queue = coverage.review_queue(db, CONNECTION)
+    first, runner_up = (int(i) for i in queue.sort_values("rank")["proposal_id"])
+    assert coverage.proposal_states(db, CONNECTION, [first, runner_up])["state"].tolist() == [
+        "open",
+        "open",
+    ]
+
+    review.approve(db, CONNECTION, [first], actor="analyst", note="looks right")
+    states = coverage.proposal_states(db, CONNECTION, [runner_up, first, 424242, first])
+
+    assert states["proposal_id"].tolist() == [runner_up, first, 424242]
+    assert states["state"].tolist() == ["awaiting_apply", "decided", "unknown"]
+    waiting, decided, unknown = states.to_dict("records")
+    assert waiting["detail"].startswith("decision ")
+    assert "already approved service 201 for its offer variant" in waiting["detail"]
+    assert decided["detail"].startswith("already approved by analyst on ")
+    assert decided["detail"].endswith(", pending)")
+    assert decided["variant"] == STANDARD and decided["service_id"] == 201
+    assert decided["service_name"] == "Microsoft 365 Business Standard - annual, billed monthly"
+    assert unknown["detail"] == "no such proposal: pick an id from the review queue"
+    assert coverage.proposal_states(db, CONNECTION, []).empty
+
+    apply_decisions(db, CONNECTION, "apply-2", rules_check=check_decision_facts)
+    after = coverage.proposal_states(db, CONNECTION, [first, runner_up]).to_dict("records")
+    assert after[0]["state"] == "decided" and after[0]["detail"].endswith(", applied)")
+    assert after[1]["state"] == "mapped"
+    assert after[1]["detail"] == (
+        "its offer variant is already mapped to service "
+        "Microsoft 365 Business Standard - annual, billed monthly (201)"
+    )
