@@ -29,6 +29,7 @@ connection_id = None  # the connection; None: OFFERMAP_CONNECTION (default "defa
 audit_bucket = "day"  # audit counted per "hour", "day", "week" or "month"
 since_days = None  # only audit rows of the last N days; None: all of them
 rows_shown = 50
+headless = False  # notebooks.run sets True; this notebook only reads either way
 
 # %%
 # %matplotlib inline
@@ -39,6 +40,7 @@ import pandas as pd
 from IPython.display import Markdown, display
 from matplotlib.ticker import MaxNLocator
 
+from notebooks.tables import show
 from offermap import rules
 from offermap.reports import mapping_health as health
 from offermap.settings import load_offermap_settings
@@ -47,14 +49,13 @@ settings = load_offermap_settings()
 db_path = db_path or settings.db
 connection_id = connection_id or settings.connection
 since = datetime.now(UTC) - timedelta(days=since_days) if since_days else None
-pd.set_option("display.max_colwidth", 120)
 display(Markdown(f"Database `{db_path}`, connection `{connection_id}`"))
 
 # %% [markdown]
 # ## The snapshots drift is measured against
 
 # %%
-display(health.snapshot_status(db_path, connection_id))
+show(health.snapshot_status(db_path, connection_id))
 summary = health.health_summary(db_path, connection_id)
 print(f"{summary['mappings']} mappings: {summary['healthy']} healthy, {summary['drifted']} drifted")
 
@@ -66,7 +67,7 @@ print(f"{summary['mappings']} mappings: {summary['healthy']} healthy, {summary['
 
 # %%
 drift = health.mapping_drift(db_path, connection_id)
-display(
+show(
     drift[
         [
             "rule",
@@ -80,7 +81,8 @@ display(
             "mapped_at",
             "mapped_by",
         ]
-    ].head(rows_shown)
+    ],
+    limit=rows_shown,
 )
 
 # %%
@@ -111,7 +113,7 @@ plt.show()
 
 # %%
 failed = health.failed_decisions(db_path, connection_id, since=since)
-display(
+show(
     failed[
         [
             "occurred_at",
@@ -125,10 +127,11 @@ display(
             "actor",
             "decision_source",
         ]
-    ].head(rows_shown)
+    ],
+    limit=rows_shown,
 )
 by_rule = health.failures_by_rule(failed)
-display(by_rule)
+show(by_rule)
 
 # %%
 figure, axis = plt.subplots(figsize=(8, 3))
@@ -161,7 +164,7 @@ counts = (
     if len(timeline)
     else pd.DataFrame()
 )
-display(counts)
+show(counts)
 
 # %%
 figure, axis = plt.subplots(figsize=(11, 4))

@@ -2,9 +2,12 @@
 
     .venv/bin/python -m notebooks.run mapping_health --db .offermap/offermap.duckdb \
         --connection demo --set audit_bucket=hour --output /tmp/mapping_health.ipynb
+    .venv/bin/python -m notebooks.run review_proposals --connection demo --html /tmp/review.html
 
 Parameters go into a cell inserted after the one tagged `parameters`, as papermill does, so
-the notebook's defaults stay visible above the values that override them.
+the notebook's defaults stay visible above the values that override them. A headless run sets
+`headless = True` (nobody is there to click a button); `--html` also writes the executed
+notebook as a page without its code cells, for readers who only want the tables and charts.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import jupytext
 import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
+from nbconvert import HTMLExporter
 
 NOTEBOOKS = Path(__file__).resolve().parent
 NAMES = ("review_proposals", "mapping_health")
@@ -59,7 +63,9 @@ def execute(
     """
     if name not in NAMES:
         raise ValueError(f"no notebook {name!r}: choose one of {', '.join(NAMES)}")
-    notebook = with_parameters(jupytext.read(NOTEBOOKS / f"{name}.py"), parameters)
+    notebook = with_parameters(
+        jupytext.read(NOTEBOOKS / f"{name}.py"), {"headless": True, **parameters}
+    )
     client = NotebookClient(
         notebook,
         timeout=CELL_TIMEOUT_SECONDS,
@@ -73,6 +79,22 @@ def execute(
     finally:
         nbformat.write(notebook, target)  # type: ignore[no-untyped-call]
     return notebook
+
+
+def write_html(notebook: Any, target: Path) -> Path:
+    """Write an executed notebook as one HTML page without code cells: text, tables, charts.
+
+    Returns the path written. The page is written next to its final place and then moved
+    there, so a failed export leaves an earlier page as it was.
+    """
+    exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True)  # type: ignore[no-untyped-call]
+    exporter.exclude_output_prompt = True
+    body, _resources = exporter.from_notebook_node(notebook)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f".{target.name}.partial")
+    partial.write_text(body, encoding="utf-8")
+    partial.replace(target)
+    return target
 
 
 def _value(text: str) -> Any:
@@ -101,6 +123,12 @@ def main(argv: list[str] | None = None) -> int:
         type=Path,
         help="where to write the executed notebook (default: .offermap/notebooks/NAME.ipynb)",
     )
+    parser.add_argument(
+        "--html",
+        type=Path,
+        metavar="PAGE",
+        help="also write the executed notebook as an HTML page without code cells",
+    )
     args = parser.parse_args(argv)
     parameters: dict[str, Any] = {}
     if args.db:
@@ -115,11 +143,18 @@ def main(argv: list[str] | None = None) -> int:
     # Executed copies carry outputs: keep them out of the repository's notebooks/ folder.
     output = args.output or Path.cwd() / ".offermap" / "notebooks" / f"{args.name}.ipynb"
     try:
-        execute(args.name, parameters, Path.cwd(), output)
+        notebook = execute(args.name, parameters, Path.cwd(), output)
     except CellExecutionError as exc:
-        print(f"{args.name} failed; the executed notebook is in {output}:\n{exc}", file=sys.stderr)
+        # offermap's errors are one line saying what to do; the traceback stays in the notebook.
+        print(
+            f"{args.name} failed: {exc.ename}: {exc.evalue} "
+            f"(the executed notebook, with the traceback, is in {output})",
+            file=sys.stderr,
+        )
         return 1
     print(f"{args.name}: executed notebook written to {output}")
+    if args.html:
+        print(f"{args.name}: HTML page without code written to {write_html(notebook, args.html)}")
     return 0
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -16,23 +15,10 @@ from offermap.reports import coverage
 from offermap.store import fetch_dicts, open_store
 from tests import factories
 from tests.notebooks import runner
-from tests.notebooks.sandbox_db import ReviewedDb, build_reviewed_db
+from tests.notebooks.sandbox_db import ReviewedDb
 from tests.store_helpers import publish_snapshot
 
-
-@pytest.fixture(scope="module")
-def reviewed(sandbox: Any, tmp_path_factory: pytest.TempPathFactory) -> ReviewedDb:
-    """Built once: each test works on its own copy, so decisions made in one never leak."""
-    return build_reviewed_db(tmp_path_factory.mktemp("nbdb") / "offermap.duckdb", sandbox)
-
-
-@pytest.fixture
-def db_copy(reviewed: ReviewedDb, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A private copy of the database, and a private IPython directory for the kernel."""
-    monkeypatch.setenv("IPYTHONDIR", str(tmp_path / "ipython"))
-    target = tmp_path / "offermap.duckdb"
-    shutil.copyfile(reviewed.path, target)
-    return target
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 
 def test_mapping_health_notebook_shows_drift_refusals_and_audit_with_charts_read_only(
@@ -77,27 +63,35 @@ def _decisions(db: Path, actor: str) -> list[dict[str, Any]]:
         )
 
 
-def test_review_notebook_charts_coverage_and_records_decisions_through_the_library(
+def _untidy(shown: str) -> list[str]:
+    """What a tidy table never shows: NaN, pandas' missing markers, ids as floats."""
+    return [m for m in ("NaN", "<NA>", "nan", "None", "NaT") if m in shown]
+
+
+def test_review_notebook_charts_coverage_records_decisions_and_shows_who_holds_what(
     reviewed: ReviewedDb, db_copy: Path, tmp_path: Path
 ) -> None:
     firsts = coverage.first_choices(coverage.review_queue(db_copy, reviewed.connection_id))
-    assert len(firsts) >= 2
-    approve_row, reject_row = firsts.iloc[0], firsts.iloc[1]
-    other_segment = firsts[firsts["segment"] != approve_row["segment"]]
+    segment = firsts["segment"].value_counts().index[0]
+    mine = firsts[firsts["segment"] == segment]
+    other_segment = firsts[firsts["segment"] != segment]
+    # Decided first, so the queue below no longer holds these two; the rest of the segment stays.
+    approve_row, reject_row, still_open = mine.iloc[0], mine.iloc[1], mine.iloc[2:]
+    assert len(still_open) >= 1 and len(other_segment) >= 1
+    holders = coverage.variant_customers(db_copy, reviewed.connection_id)
+    held = holders[holders["segment"] == segment].iloc[0]
+    parameters = {
+        "db_path": str(db_copy),
+        "connection_id": reviewed.connection_id,
+        "segment": segment,
+        "holders_of": str(held["variant"]),
+        "approve_ids": [int(approve_row["proposal_id"])],
+        "reject_ids": [int(reject_row["proposal_id"])],
+        "actor": "notebook-analyst",
+        "note": "checked in the notebook",
+    }
 
-    notebook = runner.execute(
-        "review_proposals",
-        {
-            "db_path": str(db_copy),
-            "connection_id": reviewed.connection_id,
-            "segment": str(approve_row["segment"]),
-            "approve_ids": [int(approve_row["proposal_id"])],
-            "reject_ids": [int(reject_row["proposal_id"])],
-            "actor": "notebook-analyst",
-            "note": "checked in the notebook",
-        },
-        tmp_path,
-    )
+    notebook = runner.execute("review_proposals", parameters, tmp_path)
 
     assert len(runner.images(notebook)) == 2  # coverage charts, score histogram
     shown = runner.text(notebook)
@@ -105,26 +99,53 @@ def test_review_notebook_charts_coverage_and_records_decisions_through_the_libra
         assert heading in shown
     for state in coverage.COVERAGE_STATES:
         assert state in shown
-    assert str(approve_row["variant"]) in shown
-    assert str(approve_row["reasons"])[:40] in shown
+    assert str(still_open["variant"].iloc[0]) in shown
+    assert str(still_open["reasons"].iloc[0])[:40] in shown
     # The segment filter hides other segments' variants from the queue.
     for variant in other_segment["variant"].tolist():
         assert variant not in shown
-    assert f"Approved proposals [{int(approve_row['proposal_id'])}]" in shown
+    approved, rejected = int(approve_row["proposal_id"]), int(reject_row["proposal_id"])
+    assert f"Approved proposal {approved} ({approve_row['variant']} → service " in shown
+    assert f"Rejected proposal {rejected} ({reject_row['variant']} → service " in shown
+    assert "Run headless: decide with --set approve_ids" in shown  # no buttons without a person
+    # Who holds the chosen offer: each of its customers, by id.
+    customers = holders[holders["variant"] == held["variant"]]["customer_id"]
+    for customer_id in customers:
+        assert customer_id in shown
+    assert f"{customers.nunique()} customers hold 1 offer variants matching" in shown
+    assert _untidy(shown) == []
     assert _decisions(db_copy, "notebook-analyst") == [
         {
-            "proposal_id": int(approve_row["proposal_id"]),
+            "proposal_id": approved,
             "kind": "approve",
             "state": "pending",
             "note": "checked in the notebook",
         },
         {
-            "proposal_id": int(reject_row["proposal_id"]),
+            "proposal_id": rejected,
             "kind": "reject",
             "state": "recorded",
             "note": "checked in the notebook",
         },
     ]
+
+    # The same decisions again, from the command line, with the page for readers: harmless.
+    page = tmp_path / "review.html"
+    argv = ["review_proposals", "--db", str(db_copy), "--connection", reviewed.connection_id]
+    for name in ("approve_ids", "reject_ids", "actor"):
+        argv += ["--set", f"{name}={parameters[name]!r}"]
+    assert run.main([*argv, "--output", str(tmp_path / "again.ipynb"), "--html", str(page)]) == 0
+
+    assert len(_decisions(db_copy, "notebook-analyst")) == 2
+    again = runner.text(nbformat.read(tmp_path / "again.ipynb", as_version=4))
+    assert f"Proposal {approved} (" in again
+    assert "was not approved: already approved by notebook-analyst on " in again
+    assert "was not rejected: already rejected by notebook-analyst on " in again
+    html = page.read_text("utf-8")
+    assert "Coverage by product family" in html and "already approved by" in html
+    assert "data:image/png;base64," in html  # the charts
+    for code in ("import matplotlib", "coverage.review_queue(", "record(db_path"):
+        assert code not in html
 
 
 def test_running_a_notebook_for_an_unknown_connection_fails_naming_the_known_ones(
@@ -140,6 +161,9 @@ def test_running_a_notebook_for_an_unknown_connection_fails_naming_the_known_one
     assert status == 1
     error = capsys.readouterr().err
     assert "no connection 'nope'" in error and reviewed.connection_id in error
+    # One line: offermap's error says what to do; the traceback stays in the notebook.
+    assert len(error.strip().splitlines()) == 1 and "Traceback" not in error
+    assert "mapping_health failed: HealthError: " in error
     # The executed notebook is kept, with the error in context.
     assert (tmp_path / ".offermap" / "notebooks" / "mapping_health.ipynb").exists()
 
@@ -174,11 +198,15 @@ def test_both_notebooks_render_for_a_connection_with_nothing_reviewed_yet(
     parameters = {"db_path": str(db), "connection_id": "fresh"}
 
     health_nb = runner.execute("mapping_health", parameters, tmp_path)
-    review_nb = runner.execute("review_proposals", parameters, tmp_path)
+    # As in JupyterLab: not headless, so the review notebook shows its buttons.
+    review_nb = runner.execute("review_proposals", {**parameters, "headless": False}, tmp_path)
 
     assert len(runner.images(health_nb)) == 3
     assert "0 mappings: 0 healthy, 0 drifted" in runner.text(health_nb)
     assert len(runner.images(review_nb)) == 2
     shown = runner.text(review_nb)
     assert "Acquired offer variants: 1, {'abstained': 1}" in shown
-    assert "No decision recorded" in shown
+    assert "No decision in the parameters" in shown
+    widgets = [o for o in runner.outputs(review_nb) if WIDGET_VIEW in o.get("data", {})]
+    assert len(widgets) == 1  # the panel: a box of rows (none here, nothing is proposed yet)
+    assert widgets[0]["data"]["text/plain"].startswith("VBox(")
