@@ -4,7 +4,7 @@ A hand-made `offermap map` decides one pair; importing Great Expectations and bu
 suite for it takes seconds. This check reads the same rule data (`offermap.rules`) as
 `expectations/decision_rules.py` and reproduces each expectation of that suite, with GX's
 semantics (a column-map expectation skips nulls; a row condition selects rows equal to a
-value), so it reports exactly the suite's failures: `tests/apply/test_rule_check_property.py`
+value), so it reports exactly the suite's failures: `tests/expectations/test_rule_check_property.py`
 compares both on random batches. Change the two together.
 """
 

@@ -41,8 +41,10 @@ from offermap.offline import read_services, write_offers, write_services
 from offermap.rules import service_violations
 from offermap.variants import VariantKey
 
-# The labelled dev catalogue in ../shared/data when this checkout sits next to it; the
-# packaged copy otherwise (the product itself never reads outside the package).
+# Data kept outside the repository, in ../shared/data beside this checkout: the distributor
+# price list, read from there unless the user gives --price-list PATH (its absence is
+# reported), and a copy of the labelled dev catalogue, preferred to the packaged one when
+# present (the product itself never reads outside the package).
 SHARED_DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
 SHARED_DEV_SET = SHARED_DATA / "dev_services.csv"
 SHARED_PRICE_LIST = SHARED_DATA / "ingram_co_nce_2026_03.csv"
@@ -117,8 +119,8 @@ def dev_set() -> DataSet:
 
 
 def default_price_list() -> Path:
-    """Where the shared distributor price list is looked for: `../shared/data` beside the
-    repository (the file is public data kept outside the project, never copied into it)."""
+    """Where the distributor price list is looked for when the user gives no path: `../shared/data`
+    beside the repository (public data kept outside the project, never copied into it)."""
     return SHARED_PRICE_LIST
 
 

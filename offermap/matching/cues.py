@@ -1,7 +1,7 @@
 """What a name says besides the product: abbreviations, renames, term, billing, segment, markers.
 
 Everything here works on a space-joined string of lower-case tokens (see `text.raw_tokens`).
-The spellings come from the domain notes (cloudcockpit-domain.md §4): distributor codes,
+The spellings come from the domain notes (docs/notes/cloudcockpit-domain.md §4): distributor codes,
 PSA catalogues, reseller price lists in Spanish and the names MSPs generate.
 """
 

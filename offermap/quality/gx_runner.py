@@ -129,7 +129,7 @@ def _build_report(suite_name: str, id_column: str, results: list[Any]) -> Valida
         verdict = RowFailure(failure.rule, failure.reason, failure.expectation_type, failure.column)
         for row_id in dict.fromkeys(failure.row_ids):
             row_failures.setdefault(row_id, []).append(verdict)
-    # Results do not come in suite order (stack-notes P5): sort for stable reports.
+    # GX results do not come in suite order (docs/notes/stack-pitfalls.md#p5): sort them.
     failed.sort(key=lambda f: (f.rule or "", f.column or "", f.expectation_type))
     for failures in row_failures.values():
         failures.sort(key=lambda f: (f.rule or "", f.column or "", f.expectation_type))

@@ -1,4 +1,4 @@
-"""Autotask service names in the styles MSPs really use (docs: cloudcockpit-domain §4)."""
+"""Autotask service names in the styles MSPs really use (docs/notes/cloudcockpit-domain.md §4)."""
 
 from __future__ import annotations
 

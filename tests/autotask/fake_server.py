@@ -1,6 +1,6 @@
 """A small in-test double of the Autotask REST API, served through respx routes.
 
-It follows the shared Autotask API notes (docs/autotask-api.md), independently of offermap's
+It follows the Autotask API notes (docs/notes/autotask-api.md), independently of offermap's
 sandbox emulator: zone lookup without credentials, auth headers, POST query with nextPageUrl
 POSTed with the same body, query/count, entityInformation/fields, ThresholdInformation, error
 bodies, and a queue of injected faults.

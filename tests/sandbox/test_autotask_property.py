@@ -1,6 +1,6 @@
 """Property: for random tenants and filters, the emulator answers what a reference evaluation says.
 
-The reference below is written from the Autotask notes (docs/autotask-api.md §5), not from the
+The reference below is written from the Autotask notes (docs/notes/autotask-api.md §5), not from the
 emulator's code: field names and string values compare case-insensitively, a null field
 satisfies no comparison (SQL-like), exist/notExist test for a value, an unknown operator drops
 its condition, groups nest, and every page of at most MaxRecords records is followed.
