@@ -28,7 +28,8 @@ _SKIPPED_DIRS = {"__pycache__", "node_modules", "build", "dist"}
 _HASH_COMMENTED = {".toml", ".yaml", ".yml", ".cfg", ".ini", ".txt", ".sh"}
 _HASH_COMMENTED_NAMES = {"Makefile", ".env.example"}
 
-# `docs/...` not preceded by a path character (so `shared/docs/` or a URL does not count).
+# `docs/...` not preceded by a path character (a docs folder inside another folder, or in a
+# URL, is not the repository's).
 _CITATION = re.compile(
     r"(?<![\w./-])(?P<path>docs/[\w./-]*)"
     r"(?:#(?P<anchor>[\w-]+))?"
