@@ -54,3 +54,17 @@ UI_PORT ?= 4200
 .PHONY: ui
 ui: install
 	$(BIN)/python -m scripts.local_prefect --port $(UI_PORT) $(if $(SANDBOX),--sandbox)
+
+# JupyterLab on the analyst notebooks, opened as notebooks (jupytext), with the buttons of the
+# review notebook; installs the optional `lab` extra once. LAB_PORT moves it, LAB_ARGS adds
+# options (e.g. LAB_ARGS=--no-browser on a machine without a browser).
+LAB_PORT ?= 8888
+LAB_STAMP := $(VENV)/.lab-installed
+.PHONY: lab
+$(LAB_STAMP): $(STAMP)
+	$(BIN)/uv pip install --python $(BIN)/python --compile-bytecode \
+		--constraint constraints.txt --editable ".[dev,lab]"
+	touch $(LAB_STAMP)
+
+lab: $(LAB_STAMP)
+	$(BIN)/python -m notebooks.lab --port $(LAB_PORT) $(LAB_ARGS)

@@ -17,6 +17,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 from offermap.errors import OffermapError
@@ -24,7 +25,9 @@ from offermap.settings import load_offermap_settings
 
 NOTEBOOKS = Path(__file__).resolve().parent
 ROOT = NOTEBOOKS.parent
-OPENED = ("notebooks/review_proposals.py", "notebooks/mapping_health.py")
+# JupyterLab opens one document from its address: the review notebook, in its folder, where
+# mapping_health.py sits next to it.
+OPENED = "notebooks/review_proposals.py"
 DOCMANAGER_SETTINGS = Path("@jupyterlab/docmanager-extension/plugin.jupyterlab-settings")
 JUPYTEXT_VIEWER = "Jupytext Notebook"
 
@@ -63,6 +66,7 @@ def lab_environment(state_dir: Path, base: dict[str, str]) -> dict[str, str]:
     env = dict(base)
     env["JUPYTERLAB_SETTINGS_DIR"] = str(state_dir / "lab" / "user-settings")
     env["JUPYTERLAB_WORKSPACES_DIR"] = str(state_dir / "lab" / "workspaces")
+    env["JUPYTER_RUNTIME_DIR"] = str(state_dir / "runtime")
     env["IPYTHONDIR"] = str(state_dir / "ipython")
     env["OFFERMAP_DB"] = str(Path(settings.db).resolve())
     env["OFFERMAP_CONNECTION"] = settings.connection
@@ -70,8 +74,8 @@ def lab_environment(state_dir: Path, base: dict[str, str]) -> dict[str, str]:
     return env
 
 
-def lab_command(port: int, *, open_browser: bool = True) -> list[str]:
-    """The command that starts JupyterLab on the repository with both notebooks open."""
+def lab_command(port: int, *, open_browser: bool = True, extra: Sequence[str] = ()) -> list[str]:
+    """The command that starts JupyterLab on the repository with the review notebook open."""
     command = [
         sys.executable,
         "-m",
@@ -79,10 +83,15 @@ def lab_command(port: int, *, open_browser: bool = True) -> list[str]:
         f"--ServerApp.root_dir={ROOT}",
         f"--ServerApp.port={port}",
         "--ServerApp.ip=127.0.0.1",
+        f"--LabApp.default_url=/lab/tree/{OPENED}",
     ]
     if not open_browser:
         command.append("--no-browser")
-    return [*command, *OPENED]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        # Containers and the project's own machines run as root; JupyterLab refuses to start
+        # as root unless told that it is meant.
+        command.append("--allow-root")
+    return [*command, *extra]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -92,7 +101,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--no-browser", action="store_true", help="print the address instead of opening it"
     )
-    args = parser.parse_args(argv)
+    # Anything else goes to JupyterLab as it is, e.g. --ServerApp.ip=0.0.0.0.
+    args, extra = parser.parse_known_args(argv)
     state_dir = Path.cwd() / ".offermap" / "jupyter"
     try:
         env = lab_environment(state_dir, dict(os.environ))
@@ -105,7 +115,8 @@ def main(argv: list[str] | None = None) -> int:
         f"{env['OFFERMAP_CONNECTION']} (set OFFERMAP_DB / OFFERMAP_CONNECTION to change them)"
     )
     try:
-        return subprocess.call(lab_command(args.port, open_browser=not args.no_browser), env=env)
+        command = lab_command(args.port, open_browser=not args.no_browser, extra=extra)
+        return subprocess.call(command, env=env)
     except KeyboardInterrupt:
         return 130
 

@@ -33,6 +33,20 @@ INTEGER_COLUMNS = frozenset(
 )
 # Scores read best with two decimals, whatever their column is called.
 SCORE_COLUMNS = frozenset({"score", "best_open_score"})
+# Sentences: given room to wrap as a paragraph, not squeezed into a column one word wide.
+PROSE_COLUMNS = frozenset(
+    {"reasons", "alternatives", "detail", "what_changed", "action", "reason", "support_reason"}
+)
+# Handles and ids are copied and pasted back: never wrapped at a hyphen or a slash.
+WHOLE_COLUMNS = frozenset({"variant", "handle"})
+# Text reads left to right (Jupyter's own table style aligns every cell right, like numbers),
+# prose wraps in a column wide enough to read, ids stay on one line.
+_STYLE = (
+    "<style>table.offermap-table td, table.offermap-table th "
+    "{text-align: left !important; vertical-align: top !important;} "
+    "table.offermap-table td.whole {white-space: nowrap;} "
+    "table.offermap-table td.prose {min-width: 28em;}</style>"
+)
 
 
 def _is_missing(value: Any) -> bool:
@@ -88,6 +102,14 @@ def readable(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns, dtype=object)
 
 
+def _html_class(column: str) -> str:
+    if column in PROSE_COLUMNS:
+        return "prose"
+    if column in WHOLE_COLUMNS or _integral(column):
+        return "whole"
+    return ""
+
+
 class Table:
     """A DataFrame displayed tidily; at most `limit` rows, saying how many were left out."""
 
@@ -103,7 +125,23 @@ class Table:
     def _repr_html_(self) -> str:
         if self.rows.empty and not len(self.rows.columns):
             return "<p><i>nothing to show</i></p>"
-        table = self.rows.to_html(index=False, escape=True, border=0, na_rep="")
+        kinds = [_html_class(str(c)) for c in self.rows.columns]
+        head = "".join(f"<th>{html.escape(str(c))}</th>" for c in self.rows.columns)
+        body = "".join(
+            "<tr>"
+            + "".join(
+                f'<td class="{kind}">{html.escape(value)}</td>'
+                if kind
+                else f"<td>{html.escape(value)}</td>"
+                for kind, value in zip(kinds, row, strict=True)
+            )
+            + "</tr>"
+            for row in self.rows.itertuples(index=False, name=None)
+        )
+        table = (
+            f'{_STYLE}<table class="offermap-table"><thead><tr>{head}</tr></thead>'
+            f"<tbody>{body}</tbody></table>"
+        )
         if self.rows.empty:
             table += "<p><i>no rows</i></p>"
         more = self._more()

@@ -50,15 +50,15 @@ def test_kernels_get_the_command_lines_database_as_an_absolute_path_and_no_crede
     assert "s3cret" not in json.dumps(env)
 
 
-def test_jupyterlab_starts_on_the_repository_with_both_notebooks_open() -> None:
-    command = lab.lab_command(8899, open_browser=False)
+def test_jupyterlab_starts_on_the_repository_with_the_review_notebook_open() -> None:
+    command = lab.lab_command(8899, open_browser=False, extra=["--ServerApp.ip=0.0.0.0"])
 
     assert command[1:3] == ["-m", "jupyterlab"]
     assert f"--ServerApp.root_dir={lab.ROOT}" in command
     assert "--ServerApp.port=8899" in command and "--no-browser" in command
-    assert command[-2:] == ["notebooks/review_proposals.py", "notebooks/mapping_health.py"]
-    for path in command[-2:]:
-        assert (lab.ROOT / path).is_file()
+    assert "--LabApp.default_url=/lab/tree/notebooks/review_proposals.py" in command
+    assert (lab.ROOT / lab.OPENED).is_file()
+    assert command[-1] == "--ServerApp.ip=0.0.0.0"  # passed through, after offermap's own
 
 
 def test_a_malformed_setting_stops_the_start_in_one_line(
