@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 
 from offermap.errors import OffermapError
-from offermap.store.migrations import migrate
+from offermap.store.migrations import SchemaState, inspect_schema, migrate
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +46,107 @@ def sql(name: str) -> str:
     return resources.files("offermap.store").joinpath("sql", f"{name}.sql").read_text("utf-8")
 
 
+# The way out when the file offermap was pointed at cannot be its database.
+_ELSEWHERE = "point --db (or OFFERMAP_DB) at an offermap database or at a new file"
+_WRITABLE = "point --db (or OFFERMAP_DB) at a place offermap may write to"
+# How DuckDB words a file it cannot read whole (cut short, or bytes changed underneath it).
+_DAMAGE_SIGNS = ("could not read enough bytes", "corrupt database file", "checksum")
+_DUCKDB_MAGIC = b"DUCK"  # bytes 8-11 of every DuckDB file
+
+
+def _damaged(path: Path) -> StoreError:
+    return StoreError(
+        f"the offermap database {path} is damaged: DuckDB cannot read part of it (was it cut "
+        "short by a copy or a full disk?); restore it from a backup, or move it aside and run "
+        "`offermap sync` to start a new one (its mappings and audit trail stay in the moved file)"
+    )
+
+
+def _not_duckdb(path: Path) -> StoreError:
+    return StoreError(
+        f"{path} is not a DuckDB database (another program's file?) and offermap changed "
+        f"nothing in it; {_ELSEWHERE}"
+    )
+
+
+def _disk_full(path: Path) -> StoreError:
+    return StoreError(
+        f"the disk holding the offermap database {path} is full, so the change in progress was "
+        "rolled back and nothing of it was written; free some space, then run the command again"
+    )
+
+
+def _translated(path: Path, exc: duckdb.Error) -> StoreError | None:
+    """The StoreError a DuckDB error about the file itself stands for; None for any other."""
+    text = str(exc).lower()
+    if "no space left on device" in text:
+        return _disk_full(path)
+    if any(sign in text for sign in _DAMAGE_SIGNS):
+        return _damaged(path)
+    if "not a valid duckdb database file" in text:
+        return _not_duckdb(path)
+    return None
+
+
+def _os_reason(text: str) -> str:
+    """The operating system's words at the end of a DuckDB IO error ('Read-only file system')."""
+    return text.splitlines()[0].rsplit('": ', 1)[-1].strip() if text else "unknown reason"
+
+
+def ensure_folder(path: Path | str) -> None:
+    """Create the folders a database file at `path` needs, if they are missing.
+
+    Raises:
+        StoreError: a folder cannot be made (a read-only file system, no permission, or a file
+            where a folder should be), naming it and the reason.
+    """
+    folder = Path(path).parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        # mkdir says "File exists" or "Not a directory"; name the file that is in the way.
+        for candidate in (folder, *folder.parents):
+            if candidate.exists():
+                if not candidate.is_dir():
+                    reason = f"{candidate} is a file, not a folder"
+                break
+        raise StoreError(
+            f"cannot create the folder {folder} for the offermap database: {reason}; {_WRITABLE}"
+        ) from exc
+
+
+def _refuse_other_formats(path: Path) -> None:
+    # Checked before DuckDB opens the file: DuckDB would try to download a reader for a
+    # SQLite file, and answers a text file with a multi-line error.
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(12)
+    except OSError:
+        return  # missing or unreadable: DuckDB's own error says which
+    # A shorter file may be one another offermap process is creating right now.
+    if len(head) == 12 and head[8:12] != _DUCKDB_MAGIC:
+        raise _not_duckdb(path)
+
+
+def _checked_schema(con: duckdb.DuckDBPyConnection, path: Path, read_only: bool) -> SchemaState:
+    state = inspect_schema(con)
+    if state.kind == "foreign":
+        shown = ", ".join(state.tables[:6]) + (
+            f" and {len(state.tables) - 6} more" if len(state.tables) > 6 else ""
+        )
+        raise StoreError(
+            f"{path} is not an offermap database: it holds another application's tables "
+            f"({shown}) and offermap changed nothing in it; {_ELSEWHERE}"
+        )
+    if state.kind == "empty" and read_only:
+        raise StoreError(
+            f"there is no offermap data in {path} yet: run `offermap sync` (or `make demo`) "
+            "first, or point OFFERMAP_DB at an offermap database"
+        )
+    return state
+
+
 def _connect_waiting(path: Path, read_only: bool, lock_timeout: float) -> duckdb.DuckDBPyConnection:
     deadline = time.monotonic() + lock_timeout
     told = False
@@ -54,8 +155,19 @@ def _connect_waiting(path: Path, read_only: bool, lock_timeout: float) -> duckdb
             with _CONNECT_LOCK:
                 return duckdb.connect(str(path), read_only=read_only)
         except duckdb.IOException as exc:
-            if "lock" not in str(exc).lower():
-                raise StoreError(f"cannot open the offermap database {path}: {exc}") from exc
+            text = str(exc)
+            if "could not set lock" not in text.lower():
+                translated = _translated(path, exc)
+                if translated is not None:
+                    raise translated from exc
+                if "cannot open file" in text.lower():
+                    raise StoreError(
+                        f"cannot write the offermap database {path}: {_os_reason(text)}; "
+                        f"{_WRITABLE}"
+                    ) from exc
+                raise StoreError(
+                    f"cannot open the offermap database {path}: {' '.join(text.split())}"
+                ) from exc
             if not told:
                 # Say so at once: a silent wait looks like a hang.
                 log.warning(
@@ -83,11 +195,15 @@ def open_store(
 ) -> Iterator[duckdb.DuckDBPyConnection]:
     """Open the database for one operation, and close it afterwards.
 
-    A writer creates the file and brings its schema up to date; a reader needs an existing,
-    migrated file and never takes the write lock, so notebooks do not block flows.
+    A writer creates the file (and its folders) and brings its schema up to date; a reader
+    needs an existing, migrated file and never takes the write lock, so notebooks do not block
+    flows. A file that is not offermap's (another program's, or another application's DuckDB
+    database) is refused before anything is written to it.
 
     Raises:
-        StoreError: the file is missing (for a reader) or unusable.
+        StoreError: the file is missing (for a reader), not offermap's, damaged, cannot be
+            created or written, or the disk filled up during the operation (which was then
+            rolled back); the message says which, where, and what to do.
         StoreBusyError: another process kept the write lock for longer than `lock_timeout`.
     """
     path = Path(path)
@@ -96,13 +212,22 @@ def open_store(
             f"there is no offermap database at {path} yet: run `offermap sync` (or `make demo`) "
             "first, or point OFFERMAP_DB at an existing file"
         )
+    _refuse_other_formats(path)
     if not read_only:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        ensure_folder(path)
     con = _connect_waiting(path, read_only, lock_timeout)
     try:
+        state = _checked_schema(con, path, read_only)
         if not read_only:
-            migrate(con)
+            migrate(con, state)
         yield con
+    except duckdb.Error as exc:
+        # Only errors about the file itself (damaged, disk full) become one line; any other
+        # DuckDB error is a bug or a constraint the caller handles, and keeps its type.
+        translated = _translated(path, exc)
+        if translated is None:
+            raise
+        raise translated from exc
     finally:
         con.close()
 

@@ -1,1 +1,0 @@
-SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_migrations';
