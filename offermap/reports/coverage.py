@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -341,14 +341,11 @@ def _state_of(row: dict[str, Any], open_ids: set[int]) -> tuple[str, str]:
     """(state, what to tell the analyst) for one row of coverage_proposal_states."""
     if int(row["proposal_id"]) in open_ids:
         return "open", "awaits a decision"
-    if row["decision_id"] is not None:
-        when = row["decided_at"]
-        stamp = f" on {when:%Y-%m-%d %H:%M} UTC" if isinstance(when, datetime) else ""
-        verb = _VERBS.get(str(row["kind"]), str(row["kind"]))
-        return "decided", (
-            f"already {verb} by {row['actor']}{stamp} (decision {row['decision_id']}, "
-            f"{row['state']})"
-        )
+    decided = row["decision_id"] is not None
+    # A rejection, or an approval waiting or applied, is the answer to "what became of it";
+    # a failed approval says less than the mapping or approval that came after it.
+    if decided and (row["kind"] == "reject" or row["state"] in ("pending", "applied")):
+        return "decided", _decided_text(row)
     if row["mapped_service_id"] is not None:
         return "mapped", (
             f"its offer variant is already mapped to "
@@ -360,9 +357,22 @@ def _state_of(row: dict[str, Any], open_ids: set[int]) -> tuple[str, str]:
             f"{_service(None, row['pending_service_id'])} for its offer variant; it waits for "
             "`offermap apply`"
         )
+    if decided:
+        return "decided", _decided_text(row)
     if row["offer_id"] is None:
         return "unknown", "no such proposal: pick an id from the review queue"
     return "closed", "no longer open (its offer variant is no longer acquired, or was decided)"
+
+
+def _decided_text(row: dict[str, Any]) -> str:
+    when = row["decided_at"]
+    if isinstance(when, datetime) and when.tzinfo is not None:
+        when = when.astimezone(UTC)
+    stamp = f" on {when:%Y-%m-%d %H:%M} UTC" if isinstance(when, datetime) else ""
+    verb = _VERBS.get(str(row["kind"]), str(row["kind"]))
+    return (
+        f"already {verb} by {row['actor']}{stamp} (decision {row['decision_id']}, {row['state']})"
+    )
 
 
 def _service(name: Any, service_id: Any) -> str:

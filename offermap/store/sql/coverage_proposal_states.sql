@@ -1,7 +1,8 @@
 -- What became of the proposals an analyst names by id, one row per id asked for: the proposal
 -- (when the latest propose still holds it), the latest decision taken on that id or on its
--- pair (an earlier sync may have proposed the same pair under another id), the approval
--- waiting for apply on its variant, and the variant's mapping. An id that neither the
+-- pair (an earlier sync may have proposed the same pair under another id; a decision taken
+-- back, state 'withdrawn', no longer counts), the approval waiting for apply on its variant,
+-- and the variant's mapping. An id that neither the
 -- proposals nor the decisions know comes back with every column but proposal_id NULL.
 WITH wanted AS (
     SELECT DISTINCT unnest($proposal_ids::BIGINT[]) AS proposal_id
@@ -21,6 +22,7 @@ decided AS (
     FROM asked AS a
     JOIN decisions AS d
         ON d.connection_id = $connection_id
+        AND d.state <> 'withdrawn'
         AND (
             d.proposal_id = a.proposal_id
             OR (
