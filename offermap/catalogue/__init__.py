@@ -15,12 +15,15 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
+from offermap.errors import OffermapError
+
 CATALOGUE_FILE = "nce_offers.csv"
 _REQUIRED = ("provider_offer_id", "name", "offer_type", "segment", "terms")
 
 
-class CatalogueError(ValueError):
-    """The shipped offer catalogue is malformed (names the file and line)."""
+class CatalogueError(OffermapError, ValueError):
+    """The shipped offer catalogue is malformed (names the file and line): the installation is
+    damaged, and reinstalling offermap is the way out."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,7 +107,10 @@ def load_offers() -> tuple[CatalogueOffer, ...]:
         CatalogueError: when the shipped file is malformed.
     """
     text = resources.files("offermap.catalogue").joinpath(CATALOGUE_FILE).read_text("utf-8")
-    return parse_catalogue(text)
+    try:
+        return parse_catalogue(text)
+    except CatalogueError as exc:
+        raise CatalogueError(f"{exc}; the installation is damaged: reinstall offermap") from None
 
 
 __all__ = [

@@ -50,6 +50,22 @@ def bench(
         bool, typer.Option("--quick", help="A small variant that checks the benchmark runs.")
     ] = False,
     out: Annotated[Path, typer.Option("--out", help="Folder for the JSON reports.")] = DEFAULT_OUT,
+    price_list: Annotated[
+        Path | None,
+        typer.Option(
+            "--price-list",
+            help="matcher: the distributor price list of the real-catalogue scenario "
+            "\\[default: ../shared/data/ingram_co_nce_2026_03.csv]",
+        ),
+    ] = None,
+    baseline: Annotated[
+        Path | None,
+        typer.Option(
+            "--baseline",
+            help="matcher: a folder holding an earlier checkout's offermap package, whose "
+            "matcher is timed on xl in the same run",
+        ),
+    ] = None,
 ) -> None:
     """Run a benchmark (or all of them), print its figures and write `<out>/<name>.json`."""
     names = list(BENCHMARKS) if name == "all" else [name]
@@ -59,6 +75,8 @@ def bench(
         raise typer.Exit(2)
     for bench_name in names:
         module = importlib.import_module(BENCHMARKS[bench_name])
-        report: BenchReport = module.run(quick=quick)
+        matcher = bench_name == "matcher"
+        options = {"price_list": price_list, "baseline": baseline} if matcher else {}
+        report: BenchReport = module.run(quick=quick, **options)
         _show(report)
         console.print(f"  [dim]written to {report.write_json(out)}[/]")
