@@ -30,6 +30,7 @@ ROOT = NOTEBOOKS.parent
 OPENED = "notebooks/review_proposals.py"
 DOCMANAGER_SETTINGS = Path("@jupyterlab/docmanager-extension/plugin.jupyterlab-settings")
 JUPYTEXT_VIEWER = "Jupytext Notebook"
+_CREDENTIALS = ("AUTOTASK_", "CLOUDCOCKPIT_")
 
 
 def write_lab_settings(settings_dir: Path) -> Path:
@@ -57,13 +58,15 @@ def write_lab_settings(settings_dir: Path) -> Path:
 
 
 def lab_environment(state_dir: Path, base: dict[str, str]) -> dict[str, str]:
-    """The environment JupyterLab runs in: `base`, its settings folders, offermap's settings.
+    """The environment JupyterLab runs in: `base` without API credentials, its settings folders,
+    and offermap's own settings as the command line reads them.
 
     Raises:
         SettingsError: an OFFERMAP_* setting is malformed (named in the message).
     """
     settings = load_offermap_settings()
-    env = dict(base)
+    # The notebooks never call the APIs: their credentials stay out of every kernel.
+    env = {name: value for name, value in base.items() if not name.startswith(_CREDENTIALS)}
     env["JUPYTERLAB_SETTINGS_DIR"] = str(state_dir / "lab" / "user-settings")
     env["JUPYTERLAB_WORKSPACES_DIR"] = str(state_dir / "lab" / "workspaces")
     env["JUPYTER_RUNTIME_DIR"] = str(state_dir / "runtime")

@@ -36,7 +36,7 @@ def test_kernels_get_the_command_lines_database_as_an_absolute_path_and_no_crede
     (tmp_path / ".env").write_text(
         "OFFERMAP_DB=data/offermap.duckdb\nOFFERMAP_CONNECTION=demo\nAUTOTASK_SECRET=s3cret\n"
     )
-    base = {"PATH": "/usr/bin", "HOME": str(tmp_path)}
+    base = {"PATH": "/usr/bin", "HOME": str(tmp_path), "CLOUDCOCKPIT_CLIENT_SECRET": "sh-secret"}
 
     env = lab.lab_environment(tmp_path / ".offermap" / "jupyter", base)
 
@@ -47,7 +47,8 @@ def test_kernels_get_the_command_lines_database_as_an_absolute_path_and_no_crede
         tmp_path / ".offermap" / "jupyter" / "lab" / "user-settings"
     )
     assert env["PATH"] == "/usr/bin"
-    assert "s3cret" not in json.dumps(env)
+    for secret in ("s3cret", "sh-secret"):  # from .env, from the shell
+        assert secret not in json.dumps(env)
 
 
 def test_jupyterlab_starts_on_the_repository_with_the_review_notebook_open() -> None:
