@@ -188,6 +188,28 @@ REQUIRED_FACTS: tuple[tuple[str, str, bool], ...] = (
 
 AUDIT_CREATE_MAPPING = "Create Connection Offer Mapping"
 AUDIT_DELETE_MAPPING = "Delete Connection Offer Mapping"
+# offermap's own review operations, audited beside CloudCockpit's two: a rejection, a decision
+# taken back before apply (an approval or an unmap), and a rejection undone.
+AUDIT_REJECT_PROPOSAL = "Reject Offer Mapping Proposal"
+AUDIT_WITHDRAW_DECISION = "Withdraw Offer Mapping Decision"
+AUDIT_UNDO_REJECTION = "Undo Offer Mapping Rejection"
+AUDIT_OPERATIONS: tuple[str, ...] = (
+    AUDIT_CREATE_MAPPING,
+    AUDIT_DELETE_MAPPING,
+    AUDIT_REJECT_PROPOSAL,
+    AUDIT_WITHDRAW_DECISION,
+    AUDIT_UNDO_REJECTION,
+)
+# Short words people type for each operation (`offermap audit --operation map`).
+AUDIT_OPERATION_WORDS: dict[str, str] = {
+    "map": AUDIT_CREATE_MAPPING,
+    "create": AUDIT_CREATE_MAPPING,
+    "unmap": AUDIT_DELETE_MAPPING,
+    "delete": AUDIT_DELETE_MAPPING,
+    "reject": AUDIT_REJECT_PROPOSAL,
+    "withdraw": AUDIT_WITHDRAW_DECISION,
+    "undo-reject": AUDIT_UNDO_REJECTION,
+}
 
 
 @dataclass(frozen=True)
@@ -270,6 +292,53 @@ def service_violations(
     return problems
 
 
+def _named(kind: str, ident: object, name: object) -> str:
+    """`service 123 'Name'`, or `service 123` when the name is unknown."""
+    return f"{kind} {ident} '{name}'" if name else f"{kind} {ident}"
+
+
+def _held_service(facts: dict[str, object]) -> str:
+    """R3: which variant holds the service, and the command that frees it."""
+    service = _named("service", facts.get("service_id"), facts.get("service_name"))
+    if facts.get("service_mapped_to_other_variant"):
+        holder = facts.get("holder_handle")
+        if not holder:
+            return f"{service} is already mapped to another offer variant"
+        offer = facts.get("holder_offer_name")
+        named = f"{holder} ({offer})" if offer else str(holder)
+        return (
+            f"{service} is already mapped to {named}; `offermap unmap {holder}` frees it, "
+            "or pick another service"
+        )
+    claimant = facts.get("claimed_by_handle")
+    decision = facts.get("claimed_by_decision")
+    if claimant:
+        return (
+            f"decision {decision} of this batch maps {service} to {claimant} first; withdraw "
+            f"one of the two (`offermap withdraw {decision}`) or pick another service"
+        )
+    return f"an earlier decision in this batch maps {service} to another offer variant"
+
+
+def _held_variant(facts: dict[str, object]) -> str:
+    """R4: which service the variant has, and that unmapping it frees the variant."""
+    handle = facts.get("handle")
+    if facts.get("variant_mapped_to_other_service"):
+        current = facts.get("current_service_id")
+        if current is None:
+            return "this offer variant is already mapped to another service"
+        held = _named("service", current, facts.get("current_service_name"))
+        unmap = f"`offermap unmap {handle}`" if handle else "`offermap unmap`"
+        return f"this offer variant is already mapped to {held}; {unmap} frees it, then map again"
+    decision = facts.get("claimed_variant_by_decision")
+    if decision is not None:
+        return (
+            f"decision {decision} of this batch maps this offer variant first; withdraw one "
+            f"of the two (`offermap withdraw {decision}`)"
+        )
+    return "an earlier decision in this batch maps this offer variant"
+
+
 def _article(word: str) -> str:
     return "an" if word[:1].lower() in "aeiou" else "a"
 
@@ -284,21 +353,27 @@ def explain_failure(code: str, facts: dict[str, object]) -> str:
     Args:
         code: the rule, e.g. "R6".
         facts: one row of the decision batch (service and variant facts; see decision_batch.sql).
+            Optional names make the reason say what is in the way: `service_name`, `handle`,
+            for R3 `holder_handle` and `holder_offer_name` (the variant holding the service)
+            or `claimed_by_handle`/`claimed_by_decision`, for R4 `current_service_id` and
+            `current_service_name` (the service the variant has) or
+            `claimed_variant_by_decision`. Missing ones are left out of the sentence.
     """
     service = facts.get("service_id")
     billing = str(facts.get("billing_frequency"))
     if code == "R1":
-        return f"service {service} is not in the connection's latest Autotask snapshot"
+        return (
+            f"service {service} is not in the connection's latest Autotask snapshot: check the "
+            "id with `offermap services search`, or create the service in Autotask and run "
+            "`offermap sync`"
+        )
     if code == "R2":
-        return f"service {service} is inactive in Autotask"
+        named = _named("service", service, facts.get("service_name"))
+        return f"{named} is inactive in Autotask: reactivate it there, or pick an active service"
     if code == "R3":
-        if facts.get("service_mapped_to_other_variant"):
-            return f"service {service} is already mapped to another offer variant"
-        return f"an earlier decision in this batch maps service {service} to another offer variant"
+        return _held_service(facts)
     if code == "R4":
-        if facts.get("variant_mapped_to_other_service"):
-            return "this offer variant is already mapped to another service"
-        return "an earlier decision in this batch maps this offer variant"
+        return _held_variant(facts)
     if code == "R5":
         needed = required_period_label(billing)
         if needed is None:

@@ -150,10 +150,37 @@ class OffermapSettings(_Base):
     )
 
     db: Path = Path(DEFAULT_DB_PATH)
-    connection: str = Field(default="default", pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")
+    connection: str = "default"
     actor: str = Field(default_factory=lambda: _default_actor())
     # Proposals scoring below this are not made: the matcher abstains instead.
     proposal_threshold: float = Field(default=0.6, ge=0, le=1)
+
+
+    @field_validator("connection")
+    @classmethod
+    def _slug(cls, value: str) -> str:
+        problem = connection_slug_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
+
+
+# A connection id names files, Prefect limits and deployments: a short lower-case slug.
+_SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
+
+
+def connection_slug_problem(value: str) -> str | None:
+    """Why `value` is not a connection slug, in words (None when it is one).
+
+    Connection ids are checked here and only here, whether they come from --connection or
+    OFFERMAP_CONNECTION, before anything runs.
+    """
+    if _SLUG.fullmatch(value):
+        return None
+    return (
+        f"{value!r} is not a connection id: use lower-case letters, digits and hyphens, "
+        "starting with a letter or digit, at most 63 characters (e.g. acme or acme-eur)"
+    )
 
 
 def _default_actor() -> str:
@@ -166,24 +193,81 @@ def _default_actor() -> str:
 _S = TypeVar("_S", bound=BaseSettings)
 
 
+# Where a user who meets missing settings goes next.
+_SETUP_HINT = (
+    "set them in the environment or in .env (start from .env.example: "
+    "`cp .env.example .env`), or try offermap without credentials against the local "
+    "emulators: `offermap sandbox serve --port 0` prints the lines to paste"
+)
+
+
+def _problems_of(exc: ValidationError, prefix: str) -> list[tuple[str, str]]:
+    """Every missing or malformed setting of a failed load as (variable, what is wrong)."""
+    problems = []
+    for error in exc.errors():
+        field = str(error["loc"][0]) if error["loc"] else "?"
+        name = f"{prefix}{field}".upper()
+        if error["type"] == "missing":
+            message = "is not set"
+        elif error["type"] == "value_error":
+            # Our own validators' text, without pydantic's "Value error, " prefix.
+            message = str(error.get("ctx", {}).get("error", error["msg"]))
+        else:
+            message = error["msg"]
+        # The offending input is left out on purpose: it may be a secret.
+        problems.append((name, message))
+    return problems
+
+
+def _problems(cls: type[BaseSettings], prefix: str) -> list[tuple[str, str]]:
+    try:
+        cls()
+    except ValidationError as exc:
+        return _problems_of(exc, prefix)
+    return []
+
+
+def _explain(problems: list[tuple[str, str]]) -> str:
+    """One line naming every problem: the malformed settings, then the missing ones together
+    with where to set them."""
+    missing = [name for name, message in problems if message == "is not set"]
+    others = [f"{name} {message}" for name, message in problems if message != "is not set"]
+    parts = list(others)
+    if missing:
+        parts.append("; ".join(f"{name} is not set" for name in missing) + f": {_SETUP_HINT}")
+    return "; ".join(parts)
+
+
 def _load(cls: type[_S], prefix: str, **overrides: Any) -> _S:
     try:
         return cls(**overrides)
     except ValidationError as exc:
-        problems = []
-        for error in exc.errors():
-            field = str(error["loc"][0]) if error["loc"] else "?"
-            name = f"{prefix}{field}".upper()
-            if error["type"] == "missing":
-                message = "is not set"
-            elif error["type"] == "value_error":
-                # Our own validators' text, without pydantic's "Value error, " prefix.
-                message = str(error.get("ctx", {}).get("error", error["msg"]))
-            else:
-                message = error["msg"]
-            # The offending input is left out on purpose: it may be a secret.
-            problems.append(f"{name} {message}")
-        raise SettingsError("; ".join(problems)) from None
+        raise SettingsError(_explain(_problems_of(exc, prefix))) from None
+
+
+# Secrets a Prefect Secret block may hold instead of the environment (tasks/credentials.py).
+BLOCK_SECRETS = frozenset(
+    {"AUTOTASK_SECRET", "AUTOTASK_INTEGRATION_CODE", "CLOUDCOCKPIT_CLIENT_SECRET"}
+)
+
+
+def check_api_settings(elsewhere: frozenset[str] = BLOCK_SECRETS) -> None:
+    """Check the settings of both APIs at once, before a sync reads anything.
+
+    Args:
+        elsewhere: variables that may be missing here because the run reads them from
+            somewhere else (Prefect Secret blocks): alone they are not a problem; beside
+            another problem they are named too, as the setup is incomplete anyway.
+
+    Raises:
+        SettingsError: naming every missing or malformed AUTOTASK_* and CLOUDCOCKPIT_*
+            variable in one line, with where to set them and how to try the sandbox instead.
+    """
+    problems = _problems(AutotaskSettings, "AUTOTASK_") + _problems(
+        CloudCockpitSettings, "CLOUDCOCKPIT_"
+    )
+    if any(not (name in elsewhere and msg == "is not set") for name, msg in problems):
+        raise SettingsError(_explain(problems))
 
 
 def load_autotask_settings(**overrides: Any) -> AutotaskSettings:

@@ -8,19 +8,23 @@ what makes a second run change nothing.
 
 from __future__ import annotations
 
+import math
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
+import duckdb
 import pandas as pd
 
 from offermap import rules
 from offermap.apply.rule_check import check_decision_facts
 from offermap.quality.report import RowFailure
 from offermap.store import open_store, transaction
+from offermap.store.acquired import known_variants
 from offermap.store.audit import AuditBatch, AuditEntry, append_audit
 from offermap.store.decisions import (
     approval_batch,
@@ -30,7 +34,7 @@ from offermap.store.decisions import (
 )
 from offermap.store.mappings import delete_mapping, insert_mappings
 from offermap.store.snapshots import latest_correlation_id
-from offermap.variants import VariantKey
+from offermap.variants import VariantKey, ambiguous_provider_ids, handle_of
 
 RulesCheck = Callable[[pd.DataFrame], dict[int, list[RowFailure]]]
 """Judges a batch of decision facts (rules.DECISION_COLUMNS): each decision_id's broken rules.
@@ -73,6 +77,8 @@ class _Writes:
     # that a second unmap of the same variant, or an unmap of a pair mapped earlier in the
     # batch, sees what the batch did before it.
     current: dict[VariantKey, int | None] = field(default_factory=dict)
+    # Provider offer ids naming several offers of the connection (not usable in handles).
+    ambiguous: frozenset[str] = frozenset()
 
 
 def _with_batch_claims(frame: pd.DataFrame, failing: set[int]) -> pd.DataFrame:
@@ -82,25 +88,33 @@ def _with_batch_claims(frame: pd.DataFrame, failing: set[int]) -> pd.DataFrame:
     its variant; a later decision for the same service (another variant) or the same variant
     (another service) then breaks R3 or R4. The same pair twice is a harmless repeat.
     """
-    services: dict[int, VariantKey] = {}
-    variants: dict[VariantKey, int] = {}
+    services: dict[int, tuple[VariantKey, int]] = {}
+    variants: dict[VariantKey, tuple[int, int]] = {}
     service_claimed, variant_claimed, repeated = [], [], []
+    service_claimant: list[int | None] = []
+    variant_claimant: list[int | None] = []
     for record in frame.to_dict("records"):
         row = {str(k): v for k, v in record.items()}
         key, service_id = VariantKey.of(row), int(row["service_id"])
-        s_claim = service_id in services and services[service_id] != key
-        v_claim = key in variants and variants[key] != service_id
-        repeat = variants.get(key) == service_id
+        s_claim = service_id in services and services[service_id][0] != key
+        v_claim = key in variants and variants[key][0] != service_id
+        repeat = key in variants and variants[key][0] == service_id
         service_claimed.append(s_claim)
         variant_claimed.append(v_claim)
         repeated.append(repeat)
-        if int(row["decision_id"]) not in failing and not (s_claim or v_claim or repeat):
-            services[service_id] = key
-            variants[key] = service_id
+        # Which decision claimed first, so that a refusal can name it.
+        service_claimant.append(services[service_id][1] if s_claim else None)
+        variant_claimant.append(variants[key][1] if v_claim else None)
+        decision_id = int(row["decision_id"])
+        if decision_id not in failing and not (s_claim or v_claim or repeat):
+            services[service_id] = (key, decision_id)
+            variants[key] = (service_id, decision_id)
     out = frame.copy()
     out["service_claimed_earlier_in_batch"] = service_claimed
     out["variant_claimed_earlier_in_batch"] = variant_claimed
     out["repeats_earlier_decision"] = repeated
+    out["claimed_by_decision"] = pd.array(service_claimant, dtype="Int64")
+    out["claimed_variant_by_decision"] = pd.array(variant_claimant, dtype="Int64")
     return out
 
 
@@ -122,6 +136,15 @@ def _checked(
     failing = {decision_id for decision_id, failures in first.items() if failures}
     claimed = _with_batch_claims(frame, failing)
     return claimed, rules_check(claimed)
+
+
+def _plain(value: Any) -> Any:
+    """A frame cell as a plain Python value: NaN, NA and NaT become None."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
 
 
 def _details(row: dict[str, Any], failures: list[Any], extra: dict[str, Any]) -> dict[str, Any]:
@@ -171,29 +194,84 @@ def apply_decisions(
         What was applied, left unchanged (already mapped that way), refused, and unmapped.
     """
     with open_store(db_path) as con:
-        # Audit rows carry the correlation id of the CloudCockpit read the decisions were
-        # checked against, so CloudCockpit's audit log joins to ours.
-        correlation_id = correlation_id or latest_correlation_id(con, connection_id)
-        result = ApplyResult(run_id=run_id, correlation_id=correlation_id or str(uuid.uuid4()))
-        frame = approval_batch(con, connection_id, decision_ids)
-        unmaps = pending_unmaps(con, connection_id, decision_ids)
-        if frame.empty and not unmaps:
-            return result
-        actors = pending_actors(con, connection_id)
-        claims, verdicts = _checked(frame, rules_check) if not frame.empty else (frame, {})
-        now = datetime.now(UTC)
-        with transaction(con):
-            writes = _Writes()
-            for record in claims.to_dict("records"):
-                row = {str(k): v for k, v in record.items()}
-                _apply_approval(writes, connection_id, run_id, row, verdicts, actors, now, result)
-            # Mappings are stored before unmaps delete theirs, as they were decided in order.
-            insert_mappings(con, writes.mappings)
-            for unmap in unmaps:
-                _apply_unmap(con, writes, connection_id, run_id, unmap, now, result)
-            writes.audit.write(con)
-            resolve_decisions(con, writes.states, run_id, now)
+        return apply_open(
+            con,
+            connection_id,
+            run_id,
+            rules_check=rules_check,
+            correlation_id=correlation_id,
+            decision_ids=decision_ids,
+        )
+
+
+def apply_open(
+    con: duckdb.DuckDBPyConnection,
+    connection_id: str,
+    run_id: str,
+    *,
+    rules_check: RulesCheck,
+    correlation_id: str | None = None,
+    decision_ids: list[int] | None = None,
+    in_transaction: bool = False,
+) -> ApplyResult:
+    """`apply_decisions` on a connection the caller holds open.
+
+    Args:
+        in_transaction: the caller has begun a transaction and commits it: a decision recorded
+            in it and its application then stand or fall together (the manual path), and no
+            other process can resolve the decision in between.
+    """
+    # Audit rows carry the correlation id of the CloudCockpit read the decisions were
+    # checked against, so CloudCockpit's audit log joins to ours.
+    correlation_id = correlation_id or latest_correlation_id(con, connection_id)
+    result = ApplyResult(run_id=run_id, correlation_id=correlation_id or str(uuid.uuid4()))
+    frame = approval_batch(con, connection_id, decision_ids)
+    unmaps = pending_unmaps(con, connection_id, decision_ids)
+    if frame.empty and not unmaps:
+        return result
+    actors = pending_actors(con, connection_id)
+    # Handles as people type them: a provider offer id shared by two offers is not usable.
+    ambiguous = ambiguous_provider_ids(known_variants(con, connection_id))
+    claims, verdicts = _checked(frame, rules_check) if not frame.empty else (frame, {})
+    now = datetime.now(UTC)
+    with nullcontext() if in_transaction else _writing(con):
+        writes = _Writes(ambiguous=ambiguous)
+        handles = {
+            int(r["decision_id"]): handle_of(r, ambiguous)
+            for r in (
+                {str(k): _plain(v) for k, v in record.items()}
+                for record in claims.to_dict("records")
+            )
+        }
+        for record in claims.to_dict("records"):
+            row = {str(k): _plain(v) for k, v in record.items()}
+            row["handle"] = handles[int(row["decision_id"])]
+            row["claimed_by_handle"] = handles.get(int(row["claimed_by_decision"] or 0))
+            if row.get("holder_offer_id"):
+                row["holder_handle"] = handle_of(
+                    {
+                        "offer_id": row["holder_offer_id"],
+                        "provider_offer_id": row.get("holder_provider_offer_id"),
+                        "segment": row["holder_segment"],
+                        "term": row["holder_term"],
+                        "billing_frequency": row["holder_billing_frequency"],
+                    },
+                    ambiguous,
+                )
+            _apply_approval(writes, connection_id, run_id, row, verdicts, actors, now, result)
+        # Mappings are stored before unmaps delete theirs, as they were decided in order.
+        insert_mappings(con, writes.mappings)
+        for unmap in unmaps:
+            _apply_unmap(con, writes, connection_id, run_id, unmap, now, result)
+        writes.audit.write(con)
+        resolve_decisions(con, writes.states, run_id, now)
     return result
+
+
+@contextmanager
+def _writing(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    with transaction(con):
+        yield
 
 
 def _audit(
@@ -208,6 +286,7 @@ def _audit(
     details: dict[str, Any],
     now: datetime,
     correlation_id: str,
+    service_name: str | None = None,
 ) -> None:
     append_audit(
         batch,
@@ -226,6 +305,11 @@ def _audit(
             decision_id=int(row["decision_id"]),
             details=details,
             correlation_id=correlation_id,
+            handle=row.get("handle"),
+            offer_name=_plain(row.get("offer_name")),
+            provider_offer_id=_plain(row.get("provider_offer_id")),
+            service_name=service_name,
+            note=_plain(row.get("note")),
         ),
     )
 
@@ -244,7 +328,14 @@ def _apply_approval(
     service_id = int(row["service_id"])
     failures = verdicts.get(decision_id, [])
     actor = actors.get(decision_id, "offermap")
-    summary = {"decision_id": decision_id, "variant": VariantKey.of(row), "service_id": service_id}
+    summary = {
+        "decision_id": decision_id,
+        "variant": VariantKey.of(row),
+        "handle": row["handle"],
+        "offer_name": row.get("offer_name"),
+        "service_id": service_id,
+        "service_name": row.get("service_name"),
+    }
     if failures:
         details = _details(row, failures, {})
         _audit(
@@ -259,6 +350,7 @@ def _apply_approval(
             details,
             now,
             result.correlation_id,
+            row.get("service_name"),
         )
         writes.states[decision_id] = "failed"
         result.failed.append({**summary, "rule": details["rule"], "reason": details["reason"]})
@@ -281,7 +373,7 @@ def _apply_approval(
                 "run_id": run_id,
             }
         )
-    note = {"note": "already mapped to this service; nothing changed"} if unchanged else {}
+    outcome = {"outcome": "already mapped to this service; nothing changed"} if unchanged else {}
     _audit(
         writes.audit,
         connection_id,
@@ -291,9 +383,10 @@ def _apply_approval(
         "Succeeded",
         actor,
         service_id,
-        _details(row, [], note),
+        _details(row, [], outcome),
         now,
         result.correlation_id,
+        row.get("service_name"),
     )
     writes.states[decision_id] = "applied"
     (result.unchanged if unchanged else result.applied).append(summary)
@@ -310,14 +403,24 @@ def _apply_unmap(
 ) -> None:
     decision_id = int(row["decision_id"])
     variant = VariantKey.of(row)
+    row = {**row, "handle": handle_of(row, writes.ambiguous)}
     mapped = writes.current.get(variant, row["mapped_service_id"])
     requested = row["requested_service_id"]
-    summary = {"decision_id": decision_id, "variant": variant, "service_id": mapped}
+    # The mapped service's name, unless this batch remapped the variant (then it is unknown).
+    mapped_name = row["mapped_service_name"] if mapped == row["mapped_service_id"] else None
+    summary = {
+        "decision_id": decision_id,
+        "variant": variant,
+        "handle": row["handle"],
+        "offer_name": row.get("offer_name"),
+        "service_id": mapped,
+        "service_name": mapped_name,
+    }
     if mapped is None or (requested is not None and int(requested) != int(mapped)):
         reason = (
-            "the offer variant is not mapped"
+            f"{row['handle']} is not mapped: there is nothing to unmap"
             if mapped is None
-            else f"the offer variant is mapped to service {mapped}, not {requested}"
+            else f"{row['handle']} is mapped to service {mapped}, not {requested}"
         )
         _audit(
             writes.audit,
@@ -331,6 +434,7 @@ def _apply_unmap(
             {"decision_id": decision_id, "reason": reason},
             now,
             result.correlation_id,
+            row.get("requested_service_name"),
         )
         writes.states[decision_id] = "failed"
         result.failed.append({**summary, "rule": None, "reason": reason})
@@ -349,6 +453,7 @@ def _apply_unmap(
         {"decision_id": decision_id},
         now,
         result.correlation_id,
+        mapped_name,
     )
     writes.states[decision_id] = "applied"
     result.unmapped.append(summary)

@@ -10,6 +10,7 @@ from offermap.cli import (
     audit,
     bench,
     catalogue,
+    health,
     manual,
     offers,
     pipeline,
@@ -27,11 +28,14 @@ app = typer.Typer(
         "Recurring Services, under CloudCockpit's mapping rules, with an audit trail.\n\n"
         "The proposal path: `offermap sync` (read both sides, propose services), "
         "`offermap proposals` (review), `offermap approve` / `offermap reject`, "
-        "`offermap apply` (write the approved mappings), `offermap audit` (what happened).\n\n"
+        "`offermap apply` (write the approved mappings), `offermap audit` (what happened); "
+        "`offermap decisions` and `offermap withdraw` list and take back decisions before "
+        "apply.\n\n"
         "The manual path, as CloudCockpit's Offer Mapping page: `offermap offers` (acquired "
         'offers, mapped ones hidden), `offermap services search "<first words>" --offer '
         "HANDLE`, `offermap map HANDLE SERVICE_ID`, `offermap unmap HANDLE`.\n\n"
-        "Every listing takes --json; every command's --help has examples."
+        "`offermap health` lists mappings that no longer hold against the latest snapshots.\n\n"
+        "Every listing takes --json and --csv; every command's --help has examples."
     ),
     no_args_is_help=True,
     add_completion=False,
@@ -46,9 +50,12 @@ app.command("apply")(pipeline.apply)
 app.command("proposals")(review.proposals)
 app.command("approve")(review.approve)
 app.command("reject")(review.reject)
+app.command("decisions")(review.decisions)
+app.command("withdraw")(review.withdraw)
 app.command("map")(manual.map_offer)
 app.command("unmap")(manual.unmap_offer)
 app.command("audit")(audit.audit)
+app.command("health")(health.health)
 app.command("demo")(pipeline.demo)
 app.command("bench")(bench.bench)
 app.command("match")(match_command)

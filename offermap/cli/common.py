@@ -21,7 +21,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from offermap.settings import load_offermap_settings
+from offermap.settings import SettingsError, connection_slug_problem, load_offermap_settings
 
 console = Console()
 errors = Console(stderr=True, soft_wrap=True)
@@ -47,14 +47,50 @@ ActorOption = Annotated[
     typer.Option("--actor", help="Who decides [env: OFFERMAP_ACTOR, default: login name]"),
 ]
 NoteOption = Annotated[str | None, typer.Option("--note", help="Why; kept with the decision.")]
+LimitOption = Annotated[
+    int | None,
+    typer.Option(
+        "--limit",
+        min=0,
+        help="Show at most this many rows (tables: 50 unless given; 0: all).",
+    ),
+]
+OffsetOption = Annotated[
+    int, typer.Option("--offset", min=0, help="Skip this many rows first (the next page).")
+]
+CsvOption = Annotated[
+    bool,
+    typer.Option(
+        "--csv",
+        help="Print CSV for a spreadsheet instead of a table (cells a spreadsheet would run "
+        "as formulas start with ').",
+    ),
+]
+NoPagerOption = Annotated[
+    bool,
+    typer.Option(
+        "--no-pager", help="Never page a long listing \\[env: OFFERMAP_PAGER or PAGER picks one]."
+    ),
+]
 
 ProgressReport = Callable[[str, int, int | None], None]
 
 
 def target(db: Path | None, connection: str | None) -> tuple[Path, str]:
-    """The database path and connection id: options win, OFFERMAP_* settings fill in."""
+    """The database path and connection id: options win, OFFERMAP_* settings fill in.
+
+    Raises:
+        SettingsError: --connection (or OFFERMAP_CONNECTION) is not a connection id; nothing
+            has run yet.
+    """
+    if connection is not None:
+        problem = connection_slug_problem(connection)
+        if problem:
+            raise SettingsError(f"--connection {problem}")
+        # OFFERMAP_CONNECTION is not read (nor checked) when --connection overrides it.
+        return (db or load_offermap_settings(connection=connection).db, connection)
     settings = load_offermap_settings()
-    return (db or settings.db, connection or settings.connection)
+    return (db or settings.db, settings.connection)
 
 
 def actor(explicit: str | None) -> str:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from offermap.cli.common import console
 
@@ -13,7 +15,8 @@ def print_sync_summary(summary: dict[str, Any]) -> None:
     """Show what a sync did, for people."""
     extract = summary["extract"]
     console.print(
-        f"Synced connection [bold]{summary['connection_id']}[/] (run {summary['run_id']}): "
+        f"Synced connection [bold]{escape(str(summary['connection_id']))}[/] "
+        f"(run {summary['run_id']}): "
         f"{extract['autotask']['records']} Autotask services, "
         f"{extract['cloudcockpit']['records']} CloudCockpit subscriptions."
     )
@@ -29,6 +32,28 @@ def print_sync_summary(summary: dict[str, Any]) -> None:
         f"{matcher.get('abstained', 0)} abstained (no service good enough). "
         "Review them with `offermap proposals`."
     )
+    print_drift(summary)
+
+
+def drift_line(db_path: str, connection_id: str) -> str:
+    """How many mappings drifted against the snapshots just published, in one line."""
+    from offermap.reports.mapping_health import health_summary
+
+    found = health_summary(db_path, connection_id)
+    if not found["drifted"]:
+        return f"Mapping health: all {found['mappings']:,} mappings still hold."
+    by_rule = ", ".join(f"{rule}: {n}" for rule, n in found["drift_by_rule"].items())
+    return (
+        f"Mapping health: {found['drifted']:,} of {found['mappings']:,} mappings drifted "
+        f"({by_rule}): `offermap health` says what changed and what to do."
+    )
+
+
+def print_drift(summary: dict[str, Any]) -> None:
+    """Say how many mappings drifted, when the sync summary names its database."""
+    if summary.get("db_path") and summary.get("connection_id"):
+        line = drift_line(str(summary["db_path"]), str(summary["connection_id"]))
+        console.print(Text(line, style="bold red" if "drifted" in line else ""))
 
 
 def print_apply_result(result: dict[str, Any]) -> None:
@@ -45,13 +70,16 @@ def print_apply_result(result: dict[str, Any]) -> None:
     if result["failed"]:
         table = Table(title="Refused decisions")
         for column in ("decision", "offer variant", "service", "rule", "reason"):
-            table.add_column(column)
+            table.add_column(column, overflow="fold")
         for failed in result["failed"]:
+            service = Text(str(failed.get("service_name") or ""))
+            if failed.get("service_id") is not None:
+                service.append(f" #{failed['service_id']}", style="dim")
             table.add_row(
                 str(failed["decision_id"]),
-                " / ".join(failed["variant"]),
-                str(failed["service_id"]),
-                failed.get("rule") or "",
-                failed.get("reason") or "",
+                Text(str(failed.get("handle") or " / ".join(failed["variant"]))),
+                service,
+                Text(failed.get("rule") or ""),
+                Text(failed.get("reason") or ""),
             )
         console.print(table)

@@ -6,13 +6,23 @@ from dataclasses import asdict
 from typing import Annotated, Any
 
 import typer
-from rich.markup import escape
-from rich.table import Table
+from rich.text import Text
 
-from offermap.cli.common import ConnectionOption, DbOption, JsonOption, console, print_json, target
-from offermap.matching import MatchConfig, VariantResult
+from offermap.cli.common import (
+    ConnectionOption,
+    CsvOption,
+    DbOption,
+    JsonOption,
+    console,
+    print_json,
+    target,
+)
+from offermap.cli.csv_output import write_csv
+from offermap.cli.tables import Column, Listing, lines, literal, render, say
+from offermap.matching import Candidate, MatchConfig
+from offermap.review.explanations import split_reasons
 from offermap.review.handles import resolve_handle
-from offermap.review.service_search import ServiceSearch, rank_services, search_services
+from offermap.review.service_search import Ranking, ServiceSearch, rank_services, search_services
 from offermap.settings import load_offermap_settings
 
 app = typer.Typer(
@@ -20,59 +30,158 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
+CSV_COLUMNS: tuple[str, ...] = (
+    "list",
+    "rank",
+    "service_id",
+    "name",
+    "period_type_label",
+    "unit_cost",
+    "unit_price",
+    "score",
+    "status",
+    "would_break",
+    "mapped_to",
+    "for",
+    "against",
+)
+
 
 def _money(value: float | None) -> str:
     return "?" if value is None else f"{value:g}"
 
 
-def _search_table(found: ServiceSearch, words: str) -> Table:
+def _breaks(service: dict[str, Any]) -> Text:
+    if not service["would_break"]:
+        return Text("")
+    return literal(", ".join(service["would_break"]), style="red")
+
+
+def _search_listing(found: ServiceSearch, words: str) -> Listing:
     variant = found.variant
-    table = Table(
-        title=f'Active {found.period_label} services beginning with "{escape(words)}" '
-        f"for {escape(variant['offer_name'])} ({variant['billing_frequency']} billing)"
+    title = (
+        f'Active {found.period_label} services beginning with "{words}" for '
+        f"{variant['offer_name']} ({variant['billing_frequency']} billing)"
     )
-    for column in ("service id", "name", "period", "cost / price", "mapped to", "would break"):
-        table.add_column(column, overflow="fold")
-    for service in found.services:
-        table.add_row(
-            str(service["service_id"]),
-            escape(service["name"]),
-            service["period_type_label"],
-            f"{_money(service['unit_cost'])} / {_money(service['unit_price'])}",
-            escape(service["mapped_to"] or ""),
-            f"[red]{', '.join(service['would_break'])}[/]" if service["would_break"] else "",
+
+    def compact(row: dict[str, Any]) -> list[Text]:
+        head = literal(f"#{row['service_id']}", style="bold")
+        head.append(
+            f"  {row['period_type_label']}  {_money(row['unit_cost'])} / "
+            f"{_money(row['unit_price'])}",
+            style="dim",
         )
-    return table
+        if row["would_break"]:
+            head.append("  would break ")
+            head.append(_breaks(row))
+        out = [head, literal(row["name"])]
+        if row["mapped_to"]:
+            out.append(literal(f"mapped to {row['mapped_to']}", style="dim"))
+        return out
+
+    return Listing(
+        title,
+        [
+            Column("service id", lambda r: literal(r["service_id"]), "number"),
+            Column("name", lambda r: literal(r["name"]), "text", 20),
+            Column("period", lambda r: literal(r["period_type_label"]), "id"),
+            Column(
+                "cost / price",
+                lambda r: literal(f"{_money(r['unit_cost'])} / {_money(r['unit_price'])}"),
+                "number",
+            ),
+            Column("mapped to", lambda r: literal(r["mapped_to"]), "id"),
+            Column("would break", _breaks, "id"),
+        ],
+        compact,
+    )
 
 
-def _ranking_table(result: VariantResult, limit: int) -> Table:
-    table = Table(title="The matcher's ranking for this offer variant")
-    for column in ("rank", "service id", "name", "score", "status", "why"):
-        table.add_column(column, overflow="fold")
-    for candidate in result.candidates[:limit]:
-        table.add_row(
-            str(candidate.rank),
-            str(candidate.service_id),
-            escape(candidate.service_name),
-            f"{candidate.score:.2f}",
-            candidate.status.replace("_", " "),
-            escape("; ".join(candidate.reasons[:2])),
-        )
-    return table
+def _ranking_rows(ranking: Ranking, limit: int) -> list[dict[str, Any]]:
+    rows = []
+    for candidate in ranking.result.candidates[:limit]:
+        supporting, against = split_reasons(candidate.reasons)
+        holder = ranking.taken.get(candidate.service_id)
+        if holder:
+            against.insert(0, f"taken now: mapped or approved to {holder} (R3)")
+        rows.append({**asdict(candidate), "for": supporting, "against": against})
+    return rows
 
 
-def _payload(found: ServiceSearch, ranking: VariantResult, limit: int) -> dict[str, Any]:
+def _why(row: dict[str, Any]) -> Text:
+    parts: list[Text | str] = []
+    if row["for"]:
+        parts.append(literal("+ " + "; ".join(row["for"][:2]), style="green"))
+    if row["against"]:
+        parts.append(literal("- " + "; ".join(row["against"][:3]), style="red"))
+    return lines(*parts)
+
+
+def _ranking_listing(ranking: Ranking) -> Listing:
+    source = (
+        f"as the latest sync ranked it (run {ranking.run_id})"
+        if ranking.source == "sync"
+        else "ranked now"
+    )
+
+    def compact(row: dict[str, Any]) -> list[Text]:
+        head = literal(f"{row['rank']}. #{row['service_id']}", style="bold")
+        head.append(f"  score {row['score']:.2f}  {row['status'].replace('_', ' ')}", style="dim")
+        return [head, literal(row["service_name"]), _why(row)]
+
+    return Listing(
+        f"The matcher's ranking for this offer variant, {source}",
+        [
+            Column("rank", lambda r: literal(r["rank"]), "number"),
+            Column("service id", lambda r: literal(r["service_id"]), "number"),
+            Column("name", lambda r: literal(r["service_name"]), "text", 18),
+            Column("score", lambda r: literal(f"{r['score']:.2f}"), "number"),
+            Column("status", lambda r: literal(r["status"].replace("_", " ")), "id"),
+            Column("why: + for, - against", _why, "text", 20),
+        ],
+        compact,
+    )
+
+
+def _payload(found: ServiceSearch, ranking: Ranking, limit: int) -> dict[str, Any]:
+    result = ranking.result
     return {
         "variant": found.variant,
         "period_label": found.period_label,
         "services": found.services,
         "ranking": {
-            "status": ranking.status,
-            "reason": ranking.reason,
-            "removed_by_rule": dict(ranking.removed),
-            "candidates": [asdict(c) for c in ranking.candidates[:limit]],
+            "status": result.status,
+            "reason": result.reason,
+            "source": ranking.source,
+            "run_id": ranking.run_id,
+            "removed_by_rule": dict(result.removed),
+            "candidates": _ranking_rows(ranking, limit),
         },
     }
+
+
+def _csv_rows(found: ServiceSearch, ranking: Ranking, limit: int) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = [
+        {**s, "list": "name search", "would_break": " ".join(s["would_break"])}
+        for s in found.services
+    ]
+    for row in _ranking_rows(ranking, limit):
+        rows.append(
+            {
+                **row,
+                "list": "ranking",
+                "name": row["service_name"],
+                "score": round(float(row["score"]), 4),
+                "for": "; ".join(row["for"]),
+                "against": "; ".join(row["against"]),
+            }
+        )
+    return rows
+
+
+def _best(candidates: tuple[Candidate, ...]) -> Candidate | None:
+    proposed = [c for c in candidates if c.status == "proposed"]
+    return proposed[0] if proposed else None
 
 
 @app.command("search")
@@ -96,6 +205,7 @@ def search(
     db: DbOption = None,
     connection: ConnectionOption = None,
     json: JsonOption = False,
+    csv: CsvOption = False,
 ) -> None:
     """Find services for an offer variant: by the first words of their name, then ranked.
 
@@ -103,8 +213,9 @@ def search(
     (any case), billed the way the offer is (rule R5: Monthly offers need Monthly services,
     Annual offers Yearly ones). A service a mapping would still be refused for is shown with
     the rule: R3 (mapped to another offer variant) or R6 (an Azure plan needs a zero-priced
-    service). The second list is the matcher's ranking of every service for this variant,
-    with its reasons. Pick one and map it with `offermap map HANDLE SERVICE_ID`.
+    service). The second list is the matcher's ranking for this variant, with what counted
+    for each service (+) and against it (-). Pick one and map it with `offermap map HANDLE
+    SERVICE_ID`.
 
     Examples:
 
@@ -120,25 +231,41 @@ def search(
     if json:
         print_json(_payload(found, ranking, limit))
         return
+    if csv:
+        write_csv(_csv_rows(found, ranking, limit), CSV_COLUMNS)
+        return
     variant = found.variant
-    console.print(
-        f"[bold]{escape(variant['offer_name'])}[/] [dim]{escape(variant['handle'])}[/] — "
-        f"{variant['mapping_status']}"
-        + (
-            f" to {escape(variant['mapped_service_name'] or '')} #{variant['mapped_service_id']}"
-            if variant["mapped_service_id"] is not None
-            else ""
-        )
-    )
+    head = literal(variant["offer_name"], style="bold")
+    head.append("  ")
+    head.append(literal(variant["handle"], style="dim"))
+    head.append(f" — {variant['mapping_status']}")
+    if variant["mapped_service_id"] is not None:
+        head.append(" to ")
+        head.append(literal(variant["mapped_service_name"] or ""))
+        head.append(f" #{variant['mapped_service_id']}")
+    console.print(head)
     if found.services:
-        console.print(_search_table(found, words))
+        console.print(render(_search_listing(found, words), found.services, console.width))
     else:
-        console.print(
-            f'No active {found.period_label} service begins with "{escape(words)}". offermap '
-            "never creates services (R1): create it in Autotask, then run `offermap sync`."
-        )
-    if ranking.candidates:
-        console.print(_ranking_table(ranking, limit))
+        best = _best(ranking.result.candidates)
+        if best is not None:
+            line = literal(
+                f'No active {found.period_label} service begins with "{words}"; the matcher '
+                "ranks other services below: its first choice is "
+            )
+            line.append(literal(best.service_name, style="bold"))
+            line.append(f" #{best.service_id} (score {best.score:.2f}).")
+            console.print(line)
+        else:
+            say(
+                console,
+                f'No active {found.period_label} service begins with "{words}", and the '
+                "matcher found none good enough. offermap never creates services (R1): "
+                "create it in Autotask, then run `offermap sync`.",
+            )
+    rows = _ranking_rows(ranking, limit)
+    if rows:
+        console.print(render(_ranking_listing(ranking), rows, console.width))
     else:
-        console.print(f"The matcher has no candidate: {escape(ranking.reason or 'none scored')}.")
-    console.print(f"Map one with `offermap map {escape(variant['handle'])} SERVICE_ID`.")
+        say(console, f"The matcher has no candidate: {ranking.result.reason or 'none scored'}.")
+    say(console, f"Map one with `offermap map {variant['handle']} SERVICE_ID`.")

@@ -13,21 +13,26 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import pandas as pd
 
 from offermap import rules
 from offermap.errors import InputError
 from offermap.store import open_store
+from offermap.store.acquired import known_variants
 from offermap.store.health import (
     audit_counts,
     failed_operations,
     known_connections,
     latest_snapshots,
     mapping_facts,
+    unknown_connection_text,
 )
+from offermap.variants import ambiguous_provider_ids, handle_of
+
+if TYPE_CHECKING:  # pandas costs a noticeable import time; the command line reads rows
+    import pandas as pd
 
 DRIFT_COLUMNS: tuple[str, ...] = (
     "rule",
@@ -215,16 +220,9 @@ def require_connection(con: duckdb.DuckDBPyConnection, connection_id: str) -> No
     Raises:
         HealthError: the connection is unknown.
     """
-    known = known_connections(con)
-    if connection_id in known:
-        return
-    if not known:
-        raise HealthError(
-            "this offermap database has no connection yet: run `offermap sync` (or `make demo`)"
-        )
-    raise HealthError(
-        f"no connection {connection_id!r} in this offermap database; it has: {', '.join(known)}"
-    )
+    problem = unknown_connection_text(connection_id, known_connections(con))
+    if problem:
+        raise HealthError(problem)
 
 
 @contextmanager
@@ -239,7 +237,9 @@ def _rule_order(code: str | None) -> int:
     return int(code[1:]) if code and code[1:].isdigit() else 99
 
 
-def _drift_rows(facts_rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+def _drift_rows(
+    facts_rows: Sequence[Mapping[str, Any]], ambiguous: frozenset[str] = frozenset()
+) -> list[dict[str, Any]]:
     rows = []
     for facts in facts_rows:
         for drift in check_mapping(facts):
@@ -251,11 +251,21 @@ def _drift_rows(facts_rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]
                     "drift": drift.drift,
                     "what_changed": drift.what_changed,
                     "action": drift.action,
-                    "variant": variant_handle(facts),
+                    "variant": handle_of(facts, ambiguous),
                 }
             )
     rows.sort(key=lambda r: (_rule_order(r["rule"]), str(r["offer_name"] or ""), r["variant"]))
     return rows
+
+
+def drift_rows(con: duckdb.DuckDBPyConnection, connection_id: str) -> list[dict[str, Any]]:
+    """Drift of the connection's mappings as plain rows (the columns of DRIFT_COLUMNS).
+
+    For callers that hold the database open and need no DataFrame: the command line marks
+    drifted mappings in its listings with these.
+    """
+    ambiguous = ambiguous_provider_ids(known_variants(con, connection_id))
+    return _drift_rows(mapping_facts(con, connection_id), ambiguous)
 
 
 def mapping_drift(db_path: Path | str, connection_id: str) -> pd.DataFrame:
@@ -264,9 +274,11 @@ def mapping_drift(db_path: Path | str, connection_id: str) -> pd.DataFrame:
     Each row names the mapping (`variant`, offer and service), the rule, what changed and what
     to do. A mapping that breaks two rules has two rows; a healthy one has none.
     """
+    import pandas as pd
+
     with reading(db_path, connection_id) as con:
-        facts = mapping_facts(con, connection_id)
-    return pd.DataFrame(_drift_rows(facts), columns=list(DRIFT_COLUMNS))
+        rows = drift_rows(con, connection_id)
+    return pd.DataFrame(rows, columns=list(DRIFT_COLUMNS))
 
 
 def health_summary(db_path: Path | str, connection_id: str) -> dict[str, Any]:
@@ -274,7 +286,18 @@ def health_summary(db_path: Path | str, connection_id: str) -> dict[str, Any]:
     with reading(db_path, connection_id) as con:
         facts = mapping_facts(con, connection_id)
         snapshots = latest_snapshots(con, connection_id)
-    drifts = _drift_rows(facts)
+        ambiguous = ambiguous_provider_ids(known_variants(con, connection_id))
+    drifts = _drift_rows(facts, ambiguous)
+    return summarise_drift(connection_id, len(facts), drifts, snapshots)
+
+
+def summarise_drift(
+    connection_id: str,
+    mappings: int,
+    drifts: Sequence[Mapping[str, Any]],
+    snapshots: Sequence[Mapping[str, Any]] = (),
+) -> dict[str, Any]:
+    """The counts of `health_summary` from drift rows already read."""
     # Counted by mapping key: two offers may share a provider offer id, hence a handle.
     drifted = {(r["offer_id"], r["segment"], r["term"], r["billing_frequency"]) for r in drifts}
     by_rule: dict[str, int] = {}
@@ -282,8 +305,8 @@ def health_summary(db_path: Path | str, connection_id: str) -> dict[str, Any]:
         by_rule[row["rule"]] = by_rule.get(row["rule"], 0) + 1
     return {
         "connection_id": connection_id,
-        "mappings": len(facts),
-        "healthy": len(facts) - len(drifted),
+        "mappings": mappings,
+        "healthy": mappings - len(drifted),
         "drifted": len(drifted),
         "drift_by_rule": dict(sorted(by_rule.items(), key=lambda kv: _rule_order(kv[0]))),
         "snapshots": {str(s["source"]): s["finished_at"] for s in snapshots},
@@ -292,6 +315,8 @@ def health_summary(db_path: Path | str, connection_id: str) -> dict[str, Any]:
 
 def snapshot_status(db_path: Path | str, connection_id: str) -> pd.DataFrame:
     """Each source's latest published extraction: what the drift was measured against."""
+    import pandas as pd
+
     with reading(db_path, connection_id) as con:
         rows = latest_snapshots(con, connection_id)
     return pd.DataFrame(rows, columns=list(SNAPSHOT_COLUMNS))
@@ -301,6 +326,8 @@ def failed_decisions(
     db_path: Path | str, connection_id: str, *, since: datetime | None = None
 ) -> pd.DataFrame:
     """Refused mapping operations (Failed audit rows), newest first, with rule and reason."""
+    import pandas as pd
+
     with reading(db_path, connection_id) as con:
         rows = failed_operations(con, connection_id, since=since)
     for row in rows:
@@ -310,6 +337,8 @@ def failed_decisions(
 
 def failures_by_rule(failed: pd.DataFrame) -> pd.DataFrame:
     """Count refusals per rule (from `failed_decisions`), in rule order; no rule: unmap refusals."""
+    import pandas as pd
+
     counts: dict[str, int] = {}
     for value in failed["rule"].tolist() if len(failed) else []:
         key = value if isinstance(value, str) and value else NO_RULE
@@ -337,6 +366,8 @@ def audit_over_time(
     Raises:
         HealthError: `bucket` is not one of AUDIT_BUCKETS.
     """
+    import pandas as pd
+
     if bucket not in AUDIT_BUCKETS:
         raise HealthError(f"cannot count audit rows per {bucket!r}: use one of {AUDIT_BUCKETS}")
     with reading(db_path, connection_id) as con:

@@ -12,6 +12,7 @@ from typing import Any
 
 from offermap.store import open_store
 from offermap.store.acquired import known_variants
+from offermap.store.health import require_connection
 from offermap.variants import HandleError, VariantKey, handle_of, parse_handle
 
 # How many known variants of an offer a refusal lists before "...".
@@ -61,7 +62,9 @@ def resolve_handle(db_path: Path | str, connection_id: str, handle: str) -> Vari
 
     Raises:
         HandleError: see `resolve_in`.
+        UnknownConnectionError: the database has never synced the connection.
     """
     with open_store(db_path, read_only=True) as con:
+        require_connection(con, connection_id)
         rows = known_variants(con, connection_id)
     return resolve_in(rows, connection_id, handle)

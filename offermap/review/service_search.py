@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,11 +11,18 @@ from typing import Any
 from offermap import rules
 from offermap.acquired.listing import find_acquired
 from offermap.errors import InputError
-from offermap.matching import MatchConfig, ServiceRecord, Variant, VariantResult, match
+from offermap.matching import (
+    Candidate,
+    MatchConfig,
+    ServiceRecord,
+    Variant,
+    VariantResult,
+    match,
+)
 from offermap.store import fetch_dicts, open_store, sql
-from offermap.store.acquired import acquired_offers
+from offermap.store.acquired import acquired_offers, known_variants
 from offermap.store.proposals import matcher_inputs
-from offermap.variants import VariantKey, with_handles
+from offermap.variants import VariantKey, ambiguous_provider_ids, handle_of, with_handles
 
 
 class ServiceSearchError(InputError):
@@ -116,21 +124,100 @@ def search_services(
     return ServiceSearch(variant=variant, period_label=period, services=services)
 
 
+@dataclass(frozen=True)
+class Ranking:
+    """The matcher's ranking of the services for one variant, and where it comes from.
+
+    Attributes:
+        result: the ranking (candidates best first, with their reasons).
+        source: "sync" (the ranking the latest sync's matcher made, run `run_id`) or "live"
+            (ranked now: the variant is mapped, or its mapping changed since that sync).
+        taken: service id -> the handle of the other variant it is mapped or approved to
+            now (R3): such a candidate would be refused today.
+    """
+
+    result: VariantResult
+    source: str
+    run_id: str | None = None
+    taken: dict[int, str] = field(default_factory=dict)
+
+
+def _stored(con: Any, connection_id: str, key: VariantKey, variant: Variant) -> Ranking | None:
+    """The latest sync's ranking of the variant, when it still speaks for it; else None."""
+    params = {"connection_id": connection_id, **key._asdict()}
+    (fresh,) = fetch_dicts(con, sql("ranking_freshness"), params)
+    proposed_at, changed_at = fresh["proposed_at"], fresh["changed_at"]
+    if proposed_at is None or (changed_at is not None and changed_at >= proposed_at):
+        return None
+    rows = fetch_dicts(con, sql("variant_ranking"), params)
+    candidates = []
+    status = "abstained"
+    removed: dict[str, int] = {}
+    for row in rows:
+        explained = json.loads(row["reasons"]) if isinstance(row["reasons"], str) else {}
+        status = explained.get("variant_status") or status
+        removed = explained.get("removed_by_rule") or removed
+        candidates.append(
+            Candidate(
+                service_id=int(row["service_id"]),
+                service_name=str(row["service_name"] or f"service {row['service_id']}"),
+                score=float(row["score"]),
+                rank=int(row["rank"]),
+                status="proposed" if row["status"] == "proposed" else "not_proposed",
+                reasons=tuple(explained.get("reasons") or ()),
+            )
+        )
+    reason = (
+        None
+        if candidates
+        else "abstained when the latest sync ran: no service shares a product word or id "
+        "with the offer, or none scored high enough"
+    )
+    result = VariantResult(
+        variant,
+        "proposed" if any(c.status == "proposed" for c in candidates) else status,  # type: ignore[arg-type]
+        tuple(candidates),
+        removed,
+        reason,
+    )
+    return Ranking(result, "sync", fresh["run_id"])
+
+
 def rank_services(
     db_path: Path | str, connection_id: str, key: VariantKey, *, config: MatchConfig | None = None
-) -> VariantResult:
+) -> Ranking:
     """The matcher's ranking of the snapshot's services for one acquired variant.
 
-    Other variants' mappings (and approvals waiting for apply) are respected: their services
-    are taken (R3). The variant's own mapping is left out, so a mapped variant is ranked too.
-    Rejected pairs stay rejected.
+    An unmapped variant gets the ranking the latest sync made for it (instant; it weighed
+    every variant at once, so a service another variant fits better is shown as taken). A
+    mapped variant, or one mapped or unmapped since that sync, is ranked now: other variants'
+    mappings (and approvals waiting for apply) are respected, their services taken (R3); the
+    variant's own mapping is left out, so a mapped variant is ranked too. Rejected pairs stay
+    rejected.
 
     Raises:
         ServiceSearchError: the variant is not acquired, or cannot or need not be mapped.
     """
-    _mappable_variant(db_path, connection_id, key)
+    acquired = _mappable_variant(db_path, connection_id, key)
     with open_store(db_path, read_only=True) as con:
-        inputs = matcher_inputs(con, connection_id)
+        taken_rows = fetch_dicts(con, sql("matcher_inputs_taken"), {"connection_id": connection_id})
+        ambiguous = ambiguous_provider_ids(acquired_offers(con, connection_id))
+        names = {
+            VariantKey.of(r): handle_of(r, ambiguous) for r in known_variants(con, connection_id)
+        }
+        variant = Variant(**{k: acquired[k] for k in _VARIANT_FIELDS})
+        stored = None
+        if acquired["mapping_status"] == "unmapped":
+            stored = _stored(con, connection_id, key, variant)
+        inputs = None if stored is not None else matcher_inputs(con, connection_id)
+    taken = {
+        int(r["service_id"]): names.get(VariantKey.of(r), "/".join(VariantKey.of(r)))
+        for r in taken_rows
+        if VariantKey.of(r) != key
+    }
+    if stored is not None:
+        return Ranking(stored.result, stored.source, stored.run_id, taken)
+    assert inputs is not None
     variants = [Variant(**row) for row in inputs["variants"] if VariantKey.of(row) == key]
     services = [
         ServiceRecord(
@@ -144,4 +231,15 @@ def rank_services(
             existing.setdefault(VariantKey.of(row), int(row["service_id"]))
     rejected = {(VariantKey.of(row), int(row["service_id"])) for row in inputs["rejected"]}
     (result,) = match(variants, services, existing=existing, rejected=rejected, config=config)
-    return result
+    return Ranking(result, "live", None, taken)
+
+
+_VARIANT_FIELDS = (
+    "offer_id",
+    "provider_offer_id",
+    "offer_name",
+    "offer_type",
+    "segment",
+    "term",
+    "billing_frequency",
+)

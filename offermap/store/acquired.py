@@ -48,3 +48,21 @@ def status_counts(con: duckdb.DuckDBPyConnection, connection_id: str) -> dict[st
 def known_variants(con: duckdb.DuckDBPyConnection, connection_id: str) -> list[dict[str, Any]]:
     """Acquired variants, and mapped ones nobody holds any more (`acquired` tells them apart)."""
     return fetch_dicts(con, sql("known_variants"), {"connection_id": connection_id})
+
+
+def variant_customers(
+    con: duckdb.DuckDBPyConnection, connection_id: str
+) -> dict[tuple[str, str, str, str], list[str]]:
+    """The customer ids holding each acquired variant of the connection, sorted."""
+    rows = fetch_dicts(
+        con,
+        sql("acquired_customers"),
+        {
+            "connection_id": connection_id,
+            "acquired_statuses": sorted(rules.ACQUIRED_SUBSCRIPTION_STATUSES),
+        },
+    )
+    return {
+        (r["offer_id"], r["segment"], r["term"], r["billing_frequency"]): list(r["customer_ids"])
+        for r in rows
+    }

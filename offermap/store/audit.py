@@ -1,4 +1,4 @@
-"""The audit log: append-only rows, one per mapping operation."""
+"""The audit log: append-only rows, one per mapping operation, with the names of the moment."""
 
 from __future__ import annotations
 
@@ -14,7 +14,12 @@ from offermap.store.db import fetch_dicts, registered, sql
 
 @dataclass(frozen=True)
 class AuditEntry:
-    """One audit row to append."""
+    """One audit row to append.
+
+    The names (`handle`, `offer_name`, `provider_offer_id`, `service_name`) are those the
+    snapshots held when the operation happened: a service renamed or deleted later still shows
+    in the audit as the administrator saw it then.
+    """
 
     occurred_at: datetime
     connection_id: str
@@ -30,6 +35,11 @@ class AuditEntry:
     decision_id: int | None = None
     details: dict[str, Any] = field(default_factory=dict)
     correlation_id: str | None = None
+    handle: str | None = None
+    offer_name: str | None = None
+    provider_offer_id: str | None = None
+    service_name: str | None = None
+    note: str | None = None
 
 
 _FIELDS: tuple[str, ...] = tuple(AuditEntry.__dataclass_fields__)
@@ -70,6 +80,9 @@ class AuditBatch:
         # Nullable integers: a column of ints and Nones would otherwise be a float or object.
         for column in ("service_id", "decision_id"):
             frame[column] = frame[column].astype("Int64")
+        # Text columns that may be all None would otherwise be read as INTEGER by DuckDB.
+        for column in ("handle", "offer_name", "provider_offer_id", "service_name", "note"):
+            frame[column] = frame[column].astype("object")
         with registered(con, "audit_batch", frame):
             con.execute(sql("insert_audit_batch"))
         written = len(self.rows)
@@ -89,6 +102,55 @@ def append_audit(target: duckdb.DuckDBPyConnection | AuditBatch, entry: AuditEnt
     target.execute(sql("insert_audit"), _params(entry))
 
 
+@dataclass(frozen=True)
+class AuditFilter:
+    """Which audit rows to read; every field left None matches everything.
+
+    Attributes:
+        operations: any of these operation names (exact names; see offermap.rules).
+        status: Succeeded or Failed (any case).
+        actor: who decided (any case).
+        offer_text: a part of the offer's name, provider offer id or offer id (any case).
+        handle: an exact handle; `handle_parts` (offer part, segment, term, billing) also match
+            rows whose handle was written with the other offer id.
+        service_text: a part of the service's name, or its id written out.
+        since / until: the time range, `since` included and `until` excluded.
+        decision_id: rows of this decision only.
+    """
+
+    connection_id: str | None = None
+    operations: tuple[str, ...] | None = None
+    status: str | None = None
+    run_id: str | None = None
+    actor: str | None = None
+    offer_text: str | None = None
+    handle_parts: tuple[str, str, str, str] | None = None
+    service_text: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    decision_id: int | None = None
+
+
+def _filter_params(wanted: AuditFilter) -> dict[str, Any]:
+    handle = wanted.handle_parts
+    return {
+        "connection_id": wanted.connection_id,
+        "operations": list(wanted.operations) if wanted.operations else None,
+        "status": wanted.status,
+        "run_id": wanted.run_id,
+        "actor": wanted.actor,
+        "offer_text": wanted.offer_text.lower() if wanted.offer_text else None,
+        "handle_offer": handle[0].lower() if handle else None,
+        "handle_segment": handle[1] if handle else None,
+        "handle_term": handle[2] if handle else None,
+        "handle_billing": handle[3] if handle else None,
+        "service_text": wanted.service_text.lower() if wanted.service_text else None,
+        "since": wanted.since,
+        "until": wanted.until,
+        "decision_id": wanted.decision_id,
+    }
+
+
 def query_audit(
     con: duckdb.DuckDBPyConnection,
     *,
@@ -97,19 +159,30 @@ def query_audit(
     status: str | None = None,
     run_id: str | None = None,
     limit: int | None = None,
+    offset: int = 0,
+    where: AuditFilter | None = None,
 ) -> list[dict[str, Any]]:
-    """Audit rows, newest first; each filter is optional and case-insensitive where textual."""
-    rows = fetch_dicts(
-        con,
-        sql("query_audit"),
-        {
-            "connection_id": connection_id,
-            "operation": operation,
-            "status": status,
-            "run_id": run_id,
-            "limit": limit if limit is not None else 2**62,
-        },
-    )
+    """Audit rows, newest first, with the names they were written with.
+
+    Rows written before the names were kept fall back to today's snapshots. The keyword
+    filters are shorthands for the same fields of `where`. Each row carries `total`: how many
+    rows match in all, whatever `limit` and `offset` cut.
+    """
+    wanted = where or AuditFilter()
+    params = _filter_params(wanted)
+    if connection_id is not None:
+        params["connection_id"] = connection_id
+    if operation is not None:
+        params["operations"] = None
+        params["operation"] = operation
+    if status is not None:
+        params["status"] = status
+    if run_id is not None:
+        params["run_id"] = run_id
+    params.setdefault("operation", None)
+    params["limit"] = limit if limit is not None else 2**62
+    params["offset"] = offset
+    rows = fetch_dicts(con, sql("query_audit"), params)
     for row in rows:
         row["details"] = json.loads(row["details"]) if row["details"] else {}
     return rows

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import duckdb
-import pandas as pd
 
 from offermap.store.db import fetch_dicts, registered, sql
+
+if TYPE_CHECKING:  # pandas costs a noticeable import time; reading decisions needs none
+    import pandas as pd
 
 DecisionKind = Literal["approve", "reject", "unmap"]
 
@@ -66,6 +68,8 @@ def insert_decisions(
     """
     if not rows:
         return []
+    import pandas as pd
+
     reserved = con.execute(sql("decision_ids"), {"count": len(rows)}).fetchall()
     ids = sorted(int(row[0]) for row in reserved)
     frame = pd.DataFrame.from_records(
@@ -143,8 +147,62 @@ def resolve_decisions(
     """Move many pending decisions (id -> new state) on in one statement, like resolve_decision."""
     if not states:
         return
+    import pandas as pd
+
     frame = pd.DataFrame({"decision_id": list(states), "state": list(states.values())}).astype(
         {"decision_id": "int64"}
     )
     with registered(con, "resolution_batch", frame):
         con.execute(sql("resolve_decisions_batch"), {"run_id": run_id, "now": now})
+
+
+def list_decisions(
+    con: duckdb.DuckDBPyConnection,
+    connection_id: str,
+    *,
+    kinds: Sequence[DecisionKind] | None = None,
+    states: Sequence[str] | None = None,
+    decision_ids: Sequence[int] | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[dict[str, Any]]:
+    """The connection's decisions, newest first, with offer and service names.
+
+    Each filter left None matches everything; each row carries `total`, the number of rows
+    matching before `limit` and `offset`.
+    """
+    return fetch_dicts(
+        con,
+        sql("list_decisions"),
+        {
+            "connection_id": connection_id,
+            "kinds": list(kinds) if kinds else None,
+            "states": list(states) if states else None,
+            "decision_ids": [int(i) for i in decision_ids] if decision_ids is not None else None,
+            "limit": limit if limit is not None else 2**62,
+            "offset": offset,
+        },
+    )
+
+
+def withdraw_decisions(
+    con: duckdb.DuckDBPyConnection,
+    connection_id: str,
+    decision_ids: Sequence[int],
+    *,
+    run_id: str,
+    now: datetime,
+) -> None:
+    """Move pending approvals and unmaps, and recorded rejections, to `withdrawn`.
+
+    Decisions in any other state are left as they are; the caller checks which moved.
+    """
+    con.execute(
+        sql("withdraw_decisions"),
+        {
+            "connection_id": connection_id,
+            "decision_ids": [int(i) for i in decision_ids],
+            "run_id": run_id,
+            "now": now,
+        },
+    )

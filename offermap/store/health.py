@@ -7,6 +7,7 @@ from typing import Any
 
 import duckdb
 
+from offermap.errors import InputError
 from offermap.store.db import fetch_dicts, sql
 
 
@@ -47,3 +48,34 @@ def audit_counts(
         sql("health_audit_timeline"),
         {"connection_id": connection_id, "bucket": bucket, "since": since},
     )
+
+
+class UnknownConnectionError(InputError):
+    """The connection was never synced into this database; the message names those that were."""
+
+
+def unknown_connection_text(connection_id: str, known: list[str]) -> str | None:
+    """Why `connection_id` cannot be read among `known`, or None when it is known.
+
+    One line naming the connections the database has and the command that adds one.
+    """
+    if connection_id in known:
+        return None
+    if not known:
+        return "this offermap database has no connection yet: run `offermap sync` (or `make demo`)"
+    return (
+        f"no connection {connection_id!r} in this offermap database; it has: "
+        f"{', '.join(known)}. Pick one with --connection, or sync a new one with "
+        f"`offermap sync --connection {connection_id}`"
+    )
+
+
+def require_connection(con: duckdb.DuckDBPyConnection, connection_id: str) -> None:
+    """Refuse a connection the database has never synced, naming the ones it has.
+
+    Raises:
+        UnknownConnectionError: the connection is unknown.
+    """
+    problem = unknown_connection_text(connection_id, known_connections(con))
+    if problem:
+        raise UnknownConnectionError(problem)

@@ -6,9 +6,8 @@ from collections.abc import Sequence
 from typing import Any
 
 import duckdb
-import pandas as pd
 
-from offermap.store.db import fetch_dicts, run_script, sql, transaction
+from offermap.store.db import fetch_dicts, registered, run_script, sql, transaction
 
 PROPOSAL_COLUMNS: tuple[str, ...] = (
     "connection_id",
@@ -29,18 +28,20 @@ PROPOSAL_COLUMNS: tuple[str, ...] = (
 def replace_proposals(
     con: duckdb.DuckDBPyConnection, connection_id: str, rows: Sequence[dict[str, Any]]
 ) -> int:
-    """Replace the connection's proposals with `rows`, in one transaction; return how many."""
+    """Replace the connection's proposals with `rows`, in one transaction; return how many.
+
+    A (variant, service) pair keeps the id it had in any earlier proposal of the connection.
+    """
+    import pandas as pd  # here, not at import: listing proposals needs no pandas
+
     frame = pd.DataFrame.from_records(
         [[row[c] for c in PROPOSAL_COLUMNS] for row in rows], columns=list(PROPOSAL_COLUMNS)
     )
     with transaction(con):
         run_script(con, "delete_proposals", {"connection_id": connection_id})
         if len(frame):
-            con.register("batch", frame)
-            try:
-                con.execute(sql("insert_proposals"))
-            finally:
-                con.unregister("batch")
+            with registered(con, "batch", frame):
+                run_script(con, "insert_proposals")
     return len(frame)
 
 
@@ -73,3 +74,8 @@ def matcher_inputs(
         name: fetch_dicts(con, sql(f"matcher_inputs_{name}"), params)
         for name in ("variants", "services", "taken", "rejected")
     }
+
+
+def all_proposals(con: duckdb.DuckDBPyConnection, connection_id: str) -> list[dict[str, Any]]:
+    """Every current proposal of the connection, open or not (ids, pairs, rank and score)."""
+    return fetch_dicts(con, sql("all_proposals"), {"connection_id": connection_id})

@@ -55,13 +55,25 @@ def test_map_by_provider_offer_id_maps_and_audits(db: Path) -> None:
         app, ["map", "CFQ7TTC0LCHC:0002/commercial/oneyear/monthly", "1", "--actor", "ana"]
     )
     assert result.exit_code == 0, result.output
-    assert "Mapped guid-bp / Commercial / OneYear / Monthly to service 1" in result.stdout
+    # Human identities: the offer's name and handle, the service's name and id.
+    out = " ".join(result.stdout.split())
+    assert out.startswith(
+        "Mapped Microsoft 365 Business Premium (CFQ7TTC0LCHC:0002/Commercial/OneYear/Monthly) "
+        "→ M365 Business Premium 1YR paid monthly #1"
+    )
+    assert "guid-bp" not in out
     (row,) = _audit(db)
     assert (row["operation"], row["status"], row["offer_id"], row["actor"]) == (
         "Create Connection Offer Mapping",
         "Succeeded",
         "guid-bp",
         "ana",
+    )
+    # The audit row keeps the names as they were at the time of the operation.
+    assert (row["handle"], row["offer_name"], row["service_name"]) == (
+        "CFQ7TTC0LCHC:0002/Commercial/OneYear/Monthly",
+        "Microsoft 365 Business Premium",
+        "M365 Business Premium 1YR paid monthly",
     )
 
 

@@ -236,7 +236,9 @@ def test_a_second_unmap_of_the_same_variant_in_one_batch_is_refused(db: Path) ->
     assert [d["decision_id"] for d in result.unmapped] == [first]
     audit = _audit_by_decision(db)
     assert audit[second]["status"] == "Failed"
-    assert audit[second]["details"]["reason"] == "the offer variant is not mapped"
+    assert audit[second]["details"]["reason"] == (
+        "BP:0001/Commercial/OneYear/Monthly is not mapped: there is nothing to unmap"
+    )
 
 
 def test_an_unmap_after_an_approval_in_the_same_batch_removes_that_mapping(db: Path) -> None:

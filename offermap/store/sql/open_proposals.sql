@@ -1,5 +1,7 @@
--- Proposals still awaiting a decision: the variant is not mapped, nobody has decided on
--- this pair, and no approval for the variant is waiting to be applied.
+-- Proposals still awaiting a decision: the variant is not mapped, the pair is not rejected
+-- (a rejection undone no longer counts), and no approval for the variant is waiting to be
+-- applied. Approvals applied earlier do not hide a pair: a variant unmapped since then is
+-- proposed, and listed, again.
 SELECT
     p.proposal_id, p.connection_id, p.offer_id, p.segment, p.term, p.billing_frequency,
     a.offer_name, a.provider_offer_id, a.offer_type, a.customers, a.seats,
@@ -27,6 +29,9 @@ WHERE p.connection_id = $connection_id
       WHERE d.connection_id = p.connection_id AND d.offer_id = p.offer_id
         AND d.segment = p.segment AND d.term = p.term
         AND d.billing_frequency = p.billing_frequency
-        AND (d.service_id = p.service_id OR (d.kind = 'approve' AND d.state = 'pending'))
+        AND (
+            (d.kind = 'reject' AND d.state = 'recorded' AND d.service_id = p.service_id)
+            OR (d.kind = 'approve' AND d.state = 'pending')
+        )
   )
 ORDER BY a.offer_name, p.segment, p.term, p.billing_frequency, p.rank;

@@ -1,0 +1,9 @@
+-- Which customers hold each acquired variant of a connection (an Active or Suspended
+-- subscription, as for R9), with their subscriptions and seats.
+SELECT
+    offer_id, segment, term, billing_frequency,
+    list(DISTINCT customer_id ORDER BY customer_id) AS customer_ids
+FROM cc_subscriptions
+WHERE connection_id = $connection_id
+  AND list_contains($acquired_statuses, status)
+GROUP BY offer_id, segment, term, billing_frequency;
