@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -146,6 +147,8 @@ def test_review_notebook_charts_coverage_records_decisions_and_shows_who_holds_w
     assert "data:image/png;base64," in html  # the charts
     for code in ("import matplotlib", "coverage.review_queue(", "record(db_path"):
         assert code not in html
+    code_cells = re.findall(r'class="jp-Cell jp-CodeCell[^"]*"', html)
+    assert code_cells and all("jp-mod-noInput" in cell for cell in code_cells)
 
 
 def test_running_a_notebook_for_an_unknown_connection_fails_naming_the_known_ones(
