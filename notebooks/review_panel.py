@@ -231,11 +231,14 @@ class ReviewPanel:
             for first in _records(firsts)
         ]
         left_out = coverage.first_choices(queue, abstained=True).shape[0] - len(self.rows)
-        header = (
-            f"{len(self.rows)} offer variants to decide"
-            + (f" ({left_out} more: narrow the filters or raise rows_shown)" if left_out else "")
-            + ". Approvals are mapped by the next `offermap apply`."
-        )
+        if self.rows:
+            more = f" ({left_out} more: narrow the filters or raise rows_shown)" if left_out else ""
+            header = (
+                f"{len(self.rows)} offer variants to decide{more}. Approvals are mapped by the "
+                "next `offermap apply`."
+            )
+        else:
+            header = "Nothing to decide with these filters."
         self.widget = widgets.VBox(
             [
                 widgets.HTML(_html(header)),

@@ -22,6 +22,11 @@ from tests.store_helpers import publish_snapshot
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 
+def _untidy(shown: str) -> list[str]:
+    """What a tidy table never shows: NaN, pandas' missing markers, ids as floats."""
+    return [m for m in ("NaN", "<NA>", "nan", "None", "NaT") if m in shown]
+
+
 def test_mapping_health_notebook_shows_drift_refusals_and_audit_with_charts_read_only(
     reviewed: ReviewedDb, db_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -52,6 +57,7 @@ def test_mapping_health_notebook_shows_drift_refusals_and_audit_with_charts_read
     assert reviewed.refused_rule == "R6"
     assert "an Azure plan needs a service with unit cost 0" in shown
     assert "Create Connection Offer Mapping" in shown and "Succeeded" in shown
+    assert _untidy(shown) == []
 
 
 def _decisions(db: Path, actor: str) -> list[dict[str, Any]]:
@@ -62,11 +68,6 @@ def _decisions(db: Path, actor: str) -> list[dict[str, Any]]:
             "ORDER BY decision_id",
             [actor],
         )
-
-
-def _untidy(shown: str) -> list[str]:
-    """What a tidy table never shows: NaN, pandas' missing markers, ids as floats."""
-    return [m for m in ("NaN", "<NA>", "nan", "None", "NaT") if m in shown]
 
 
 def test_review_notebook_charts_coverage_records_decisions_and_shows_who_holds_what(

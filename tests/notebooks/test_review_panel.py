@@ -212,3 +212,21 @@ def test_the_panel_shows_names_from_the_apis_literally(tmp_path: Path) -> None:
         row.status.value
     )
     assert hostile in row.choice.options[0][0]  # a dropdown shows its labels as plain text
+
+
+def test_the_panel_says_how_many_variants_it_left_out_and_when_nothing_is_left(
+    reviewed: ReviewedDb, db_copy: Path
+) -> None:
+    queue = coverage.review_queue(db_copy, reviewed.connection_id)
+    variants = queue["variant"].nunique()
+
+    short = ReviewPanel(db_copy, reviewed.connection_id, queue, actor="nb", limit=2)
+    empty = ReviewPanel(db_copy, reviewed.connection_id, queue.iloc[0:0], actor="nb")
+
+    assert len(short.rows) == 2
+    assert f"2 offer variants to decide ({variants - 2} more: narrow the filters" in (
+        short.widget.children[0].value
+    )
+    assert empty.rows == [] and "Nothing to decide with these filters." in (
+        empty.widget.children[0].value
+    )
