@@ -4,7 +4,8 @@
 `reject_ids`: it asks the library where each proposal stands first, records decisions only for
 the open ones, and reports the others (already decided, by whom and when) instead of failing,
 so running the same decisions again is harmless. `ReviewPanel` puts a row of buttons under
-each offer variant of the queue; each click calls `record`.
+each offer variant of the queue; each click calls `record`, and Undo takes the row's last
+decision back through the library (`offermap.review.approvals.withdraw`).
 
 Reading and writing never overlap: every read opens the database read-only and closes it,
 and the library's writer opens its own short read-write connection (DuckDB refuses a read-only
@@ -123,20 +124,24 @@ def _html(text: str, colour: str | None = None) -> str:
 
 
 class VariantRow:
-    """One offer variant of the queue: its candidates, Approve and Reject, and what happened."""
+    """One offer variant of the queue: its candidates, Approve, Reject, Undo, what happened."""
 
     def __init__(self, panel: ReviewPanel, candidates: list[dict[str, Any]], first: int) -> None:
         """Build the widgets for a variant whose open candidates are `candidates` (rank order)."""
         self.panel = panel
         self.variant = str(candidates[0]["variant"])
         self.candidates = {int(c["proposal_id"]): c for c in candidates}
+        # Candidates rejected from this row, kept so that Undo can put them back in place.
+        self._rejected: dict[int, dict[str, Any]] = {}
+        # Decisions this row recorded, newest last: (proposal id, decision id, kind).
+        self.made: list[tuple[int, int, Kind]] = []
         lead = self.candidates[first]
         self.title = widgets.HTML(
             f"<b>{html.escape(self.variant)}</b> {html.escape(str(lead['offer_name']))} · "
             f"{lead['customers']} customers, {lead['seats']} seats"
         )
         self.choice = widgets.Dropdown(
-            options=[(_candidate_label(c), pid) for pid, c in self.candidates.items()],
+            options=self._options(),
             value=first,
             layout=widgets.Layout(width="60%"),
         )
@@ -146,11 +151,21 @@ class VariantRow:
         self.reject = widgets.Button(
             description="Reject", button_style="danger", tooltip="reject the chosen service"
         )
+        self.undo = widgets.Button(
+            description="Undo",
+            tooltip="take this row's last decision back (an approval only before apply)",
+            disabled=True,
+        )
         self.status = widgets.HTML("")
         self.approve.on_click(lambda _button: self._decide("approve"))
         self.reject.on_click(lambda _button: self._decide("reject"))
+        self.undo.on_click(lambda _button: self._undo())
         self.widget = widgets.VBox(
-            [self.title, widgets.HBox([self.choice, self.approve, self.reject]), self.status]
+            [
+                self.title,
+                widgets.HBox([self.choice, self.approve, self.reject, self.undo]),
+                self.status,
+            ]
         )
 
     @property
@@ -158,8 +173,13 @@ class VariantRow:
         """The proposal the buttons act on: the chosen candidate."""
         return None if self.choice.value is None else int(self.choice.value)
 
-    def _close(self) -> None:
-        self.approve.disabled = self.reject.disabled = self.choice.disabled = True
+    def _options(self) -> list[tuple[str, int]]:
+        ranked = sorted(self.candidates.items(), key=lambda item: int(item[1]["rank"]))
+        return [(_candidate_label(c), pid) for pid, c in ranked]
+
+    def _enable(self, enabled: bool) -> None:
+        for control in (self.approve, self.reject, self.choice):
+            control.disabled = not enabled
 
     def _decide(self, kind: Kind) -> None:
         proposal_id = self.proposal_id
@@ -175,24 +195,56 @@ class VariantRow:
         if outcome.skipped:
             # Decided elsewhere meanwhile (another analyst, the command line): nothing to do.
             self.status.value = _html(lines[0], "#6d4c41")
-            self._close()
-        elif kind == "approve":
+            self._enable(False)
+            return
+        self.made.append((proposal_id, outcome.recorded[0][1], kind))
+        self.undo.disabled = False
+        if kind == "approve":
             self.status.value = _html(lines[0], "#2e7d32")
-            self._close()
+            self._enable(False)
         else:
             self.status.value = _html(lines[0], "#c62828")
             self._drop(proposal_id)
 
     def _drop(self, proposal_id: int) -> None:
         """A rejected candidate leaves the list; the next one (rank order) is chosen."""
-        del self.candidates[proposal_id]
+        self._rejected[proposal_id] = self.candidates.pop(proposal_id)
         if not self.candidates:
             self.choice.options = []
             self.status.value += _html(" No candidate left: the variant is now abstained.")
-            self._close()
+            self._enable(False)
             return
-        self.choice.options = [(_candidate_label(c), pid) for pid, c in self.candidates.items()]
-        self.choice.value = next(iter(self.candidates))
+        self.choice.options = self._options()
+        self.choice.value = self._options()[0][1]
+
+    def _undo(self) -> None:
+        """Withdraw this row's last decision through the library; the row opens again."""
+        if not self.made:
+            return
+        proposal_id, decision_id, kind = self.made[-1]
+        try:
+            self.panel.withdraw([decision_id])
+        except OffermapError as exc:
+            self.status.value = _html(str(exc), "#c62828")
+            return
+        self.made.pop()
+        self.undo.disabled = not self.made
+        if kind == "approve":
+            line = (
+                f"Withdrew the approval of proposal {proposal_id} (decision {decision_id}): "
+                "nothing of this variant waits for apply now."
+            )
+        else:
+            line = (
+                f"Undid the rejection of proposal {proposal_id} (decision {decision_id}): it "
+                "can be decided again."
+            )
+            self.candidates[proposal_id] = self._rejected.pop(proposal_id)
+            self.choice.options = self._options()
+        self.choice.value = proposal_id
+        self._enable(True)
+        self.status.value = _html(line, "#1565c0")
+        self.panel.tell([line])
 
 
 class ReviewPanel:
@@ -269,6 +321,23 @@ class ReviewPanel:
             self.connection_id,
             kind,
             proposal_ids,
+            actor=actor,
+            note=self.note.value.strip() or None,
+        )
+
+    def withdraw(self, decision_ids: Sequence[int]) -> None:
+        """Take decisions back through the library, audited with the panel's actor and note.
+
+        Raises:
+            ReviewError: a decision was applied meanwhile, or cannot be taken back.
+        """
+        actor = self.actor.value.strip()
+        if not actor:
+            raise ReviewError("say who takes the decision back: fill in Actor")
+        approvals.withdraw(
+            self.db_path,
+            self.connection_id,
+            decision_ids,
             actor=actor,
             note=self.note.value.strip() or None,
         )

@@ -10,6 +10,8 @@ import duckdb
 import pytest
 
 from notebooks.review_panel import ReviewPanel, VariantRow, record
+from offermap.apply.batch import apply_decisions
+from offermap.apply.rule_check import check_decision_facts
 from offermap.propose.proposer import propose
 from offermap.reports import coverage
 from offermap.review import approvals
@@ -230,3 +232,55 @@ def test_the_panel_says_how_many_variants_it_left_out_and_when_nothing_is_left(
     assert empty.rows == [] and "Nothing to decide with these filters." in (
         empty.widget.children[0].value
     )
+
+
+def test_undo_withdraws_an_approval_and_undoes_a_rejection_through_the_library(
+    reviewed: ReviewedDb, db_copy: Path
+) -> None:
+    queue = coverage.review_queue(db_copy, reviewed.connection_id)
+    panel = ReviewPanel(db_copy, reviewed.connection_id, queue, actor="nb", note="oops")
+    approved_row = panel.rows[0]
+    rejected_row = _row_with_candidates(panel, 2)
+    assert approved_row is not rejected_row and approved_row.undo.disabled
+    approved, rejected = approved_row.proposal_id, rejected_row.proposal_id
+    assert approved is not None and rejected is not None
+
+    approved_row.approve.click()
+    rejected_row.reject.click()
+    approved_row.undo.click()
+    rejected_row.undo.click()
+
+    with open_store(db_copy, read_only=True) as con:
+        states = fetch_dicts(
+            con,
+            "SELECT proposal_id, kind, state FROM decisions WHERE actor = 'nb' "
+            "ORDER BY decision_id",
+        )
+    assert states == [
+        {"proposal_id": approved, "kind": "approve", "state": "withdrawn"},
+        {"proposal_id": rejected, "kind": "reject", "state": "withdrawn"},
+    ]
+    assert coverage.proposal_states(db_copy, reviewed.connection_id, [approved, rejected])[
+        "state"
+    ].tolist() == ["open", "open"]
+    for row, proposal_id in ((approved_row, approved), (rejected_row, rejected)):
+        assert row.proposal_id == proposal_id and not row.approve.disabled
+        assert row.undo.disabled  # nothing of this row's left to take back
+    assert rejected in [value for _label, value in rejected_row.choice.options]
+    assert "Withdrew the approval of proposal" in approved_row.status.value
+    assert "Undid the rejection of proposal" in rejected_row.status.value
+
+
+def test_undo_of_an_approval_applied_meanwhile_is_refused_in_one_line(
+    reviewed: ReviewedDb, db_copy: Path
+) -> None:
+    queue = coverage.review_queue(db_copy, reviewed.connection_id)
+    panel = ReviewPanel(db_copy, reviewed.connection_id, queue, actor="nb")
+    row = panel.rows[0]
+    row.approve.click()
+    apply_decisions(db_copy, reviewed.connection_id, "apply-2", rules_check=check_decision_facts)
+
+    row.undo.click()
+
+    assert "nothing was withdrawn" in row.status.value
+    assert not row.undo.disabled and row.approve.disabled  # still applied, still closed
