@@ -31,7 +31,7 @@ def apply(connection_id: str | None = None, db_path: str | None = None) -> dict[
         db_path: the DuckDB file (default: OFFERMAP_DB).
     """
     connection_id, db_path = resolve_target(connection_id, db_path)
-    with writer_slot(connection_id):
+    with writer_slot(connection_id, db_path):
         result = apply_decisions_task(db_path, connection_id, new_run_id("apply"))
     apply_artifacts(connection_id, result)
     return result

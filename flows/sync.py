@@ -50,7 +50,7 @@ def sync(
     connection_id, db_path = resolve_target(connection_id, db_path)
     run_id = new_run_id("sync")
     summary: dict[str, Any] = {"run_id": run_id, "connection_id": connection_id, "db_path": db_path}
-    with writer_slot(connection_id):
+    with writer_slot(connection_id, db_path):
         step = "start"
         try:
             start_sync_task(db_path, connection_id, run_id)

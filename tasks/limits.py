@@ -1,10 +1,11 @@
-"""Prefect global concurrency limits: one writer per connection, a request rate per database.
+"""Limits between runs: one writer per connection, a request rate per Autotask database.
 
 DuckDB lets one process write a file at a time, and each connection has its own file, so two
-flow runs of one connection (an hourly sync and a 15-minute apply) take turns on a limit of 1.
-Autotask allows 10,000 requests an hour per database, shared by every integration and every
-connection (currency) of that database, so offermap's extractions of one database share one
-rate limit whose slots decay at the hourly budget.
+flow runs of one connection (an hourly sync and a 15-minute apply) take turns on the
+connection's writer lock (`tasks.writer_lock`, an operating-system lock that dies with its
+holder). Autotask allows 10,000 requests an hour per database, shared by every integration and
+every connection (currency) of that database, so offermap's extractions of one database share
+one Prefect global concurrency limit whose slots decay at the hourly budget.
 """
 
 from __future__ import annotations
@@ -15,8 +16,13 @@ from contextlib import contextmanager
 
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate
-from prefect.concurrency.sync import concurrency, rate_limit
+from prefect.concurrency.sync import rate_limit
 from prefect.exceptions import ObjectAlreadyExists, ObjectNotFound
+from prefect.logging import get_run_logger
+from prefect.runtime import flow_run
+
+from tasks.progress import notify, tell
+from tasks.writer_lock import lock_path, writer_lock
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 # Requests one extraction may send at once before the decay paces it: a few pages' worth.
@@ -28,11 +34,6 @@ def _checked(slug: str, what: str) -> str:
     if not _SLUG.match(slug):
         raise ValueError(f"{what} {slug!r} must be lowercase letters, digits and dashes")
     return slug
-
-
-def writer_limit_name(connection_id: str) -> str:
-    """The global concurrency limit that lets one flow run at a time write a connection's data."""
-    return f"offermap-writer-{_checked(connection_id, 'connection id')}"
 
 
 def autotask_rate_limit_name(database: str) -> str:
@@ -63,11 +64,34 @@ def ensure_limit(name: str, limit: int, slot_decay_per_second: float = 0.0) -> b
 
 
 @contextmanager
-def writer_slot(connection_id: str) -> Iterator[None]:
-    """Hold the connection's single writer slot for the block, waiting for it if taken."""
-    name = writer_limit_name(connection_id)
-    ensure_limit(name, 1)
-    with concurrency(name, occupy=1, strict=True):
+def writer_slot(connection_id: str, db_path: str) -> Iterator[None]:
+    """Hold the connection's writer lock for the block; while another run has it, say so and wait.
+
+    The waiting is logged in the run's log and passed to progress listeners (the command
+    line shows it), with who holds the lock and since when.
+    """
+    _checked(connection_id, "connection id")
+    logger = get_run_logger()
+    run = flow_run.get_name() or "this run"
+
+    told: list[str] = []
+
+    def waiting(holder: str, seconds: float) -> None:
+        what = f"Waiting for connection {connection_id}: {holder} is writing to it"
+        if not told:
+            line = f"{what}; this run goes on when that run ends (or dies)"
+            logger.warning("%s. Lock file: %s", line, lock_path(db_path, connection_id))
+        else:
+            line = f"{what} (it went first)" if what != told[-1] else f"{what}; still waiting"
+            logger.warning("%s (%d s so far)", line, seconds)
+        told.append(what)
+        notify(told[0], 0, None)
+        tell(line)
+
+    with writer_lock(db_path, connection_id, holder=run, on_wait=waiting):
+        if told:
+            logger.info("Connection %s is free: this run goes on", connection_id)
+            notify(told[0], 1, 1)
         yield
 
 

@@ -16,23 +16,42 @@ Listener = Callable[[str, int, int | None], None]
 """Called with (what, done, total or None) from whichever thread runs the step."""
 
 _listeners: list[Listener] = []
+_hearers: list[Callable[[str], None]] = []
 _lock = threading.Lock()
 
 
 @contextmanager
-def listening(listener: Listener) -> Iterator[None]:
+def listening(
+    listener: Listener, *, messages: Callable[[str], None] | None = None
+) -> Iterator[None]:
     """Pass every progress report of this process to `listener` while the block runs.
 
     Module-level rather than a flow parameter: a callback is not a parameter Prefect can store,
     and task threads do not share the caller's context.
+
+    Args:
+        messages: also called with each line a run has to tell a person while it runs (that it
+            waits for another run, say), so that the command line prints it.
     """
     with _lock:
         _listeners.append(listener)
+        if messages is not None:
+            _hearers.append(messages)
     try:
         yield
     finally:
         with _lock:
             _listeners.remove(listener)
+            if messages is not None:
+                _hearers.remove(messages)
+
+
+def tell(message: str) -> None:
+    """Pass a line for a person to every `messages` listener (the run's log has it already)."""
+    with _lock:
+        hearers = list(_hearers)
+    for hear in hearers:
+        hear(message)
 
 
 def notify(what: str, done: int, total: int | None) -> None:

@@ -2,21 +2,43 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
 from offermap.cli.common import (
     ConnectionOption,
     DbOption,
     JsonOption,
+    errors,
     print_json,
     progress_bars,
     target,
 )
 from offermap.cli.run_summaries import print_apply_result, print_sync_summary
 
+VerboseOption = Annotated[
+    bool,
+    typer.Option(
+        "--verbose",
+        help="Print Prefect's own log lines as they happen (by default they go to "
+        "logs/<command>.log next to the database).",
+    ),
+]
+
+
+def _say(line: str) -> None:
+    """A line a run tells a person while it runs, printed literally on stderr."""
+    from rich.text import Text
+
+    errors.print(Text(line), highlight=False)
+
 
 def sync(
-    db: DbOption = None, connection: ConnectionOption = None, json: JsonOption = False
+    db: DbOption = None,
+    connection: ConnectionOption = None,
+    json: JsonOption = False,
+    verbose: VerboseOption = False,
 ) -> None:
     """Read both APIs, validate, publish the snapshots, and propose services for unmapped offers.
 
@@ -31,12 +53,15 @@ def sync(
 
       offermap sync --connection acme --db /data/acme.duckdb --json
     """
-    from flows.sync import sync as sync_flow
-    from tasks.progress import listening
+    from flows.command import command_runtime
 
     db_path, connection_id = target(db, connection)
-    with progress_bars() as report, listening(report):
-        summary = sync_flow(connection_id=connection_id, db_path=str(db_path))
+    with command_runtime("sync", db_path, verbose=verbose, say=_say):
+        from flows.sync import sync as sync_flow
+        from tasks.progress import listening
+
+        with progress_bars() as report, listening(report, messages=_say):
+            summary = sync_flow(connection_id=connection_id, db_path=str(db_path))
     if json:
         print_json(summary)
         return
@@ -44,7 +69,10 @@ def sync(
 
 
 def apply(
-    db: DbOption = None, connection: ConnectionOption = None, json: JsonOption = False
+    db: DbOption = None,
+    connection: ConnectionOption = None,
+    json: JsonOption = False,
+    verbose: VerboseOption = False,
 ) -> None:
     """Check approved decisions against the rules; write the passing mappings and audit rows.
 
@@ -59,19 +87,22 @@ def apply(
 
       offermap apply --connection acme --json
     """
-    from flows.apply import apply as apply_flow
-    from tasks.progress import listening
+    from flows.command import command_runtime
 
     db_path, connection_id = target(db, connection)
-    with progress_bars() as report, listening(report):
-        result = apply_flow(connection_id=connection_id, db_path=str(db_path))
+    with command_runtime("apply", db_path, verbose=verbose, say=_say):
+        from flows.apply import apply as apply_flow
+        from tasks.progress import listening
+
+        with progress_bars() as report, listening(report, messages=_say):
+            result = apply_flow(connection_id=connection_id, db_path=str(db_path))
     if json:
         print_json(result)
         return
     print_apply_result(result)
 
 
-def demo() -> None:
+def demo(verbose: VerboseOption = False) -> None:
     """Run the whole round against the sandbox: sync, approve, apply, summary.
 
     Starts local emulators of Autotask and CloudCockpit on a loopback port, so no credentials
@@ -81,6 +112,10 @@ def demo() -> None:
 
       offermap demo
     """
+    from flows.command import command_runtime
     from offermap.cli.demo import run_demo
+    from offermap.settings import load_offermap_settings
 
-    raise typer.Exit(run_demo())
+    with command_runtime("demo", load_offermap_settings().db, verbose=verbose, say=_say):
+        code = run_demo()
+    raise typer.Exit(code)

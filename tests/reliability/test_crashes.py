@@ -8,10 +8,17 @@ delay within an uninterrupted run's duration.
 
 from __future__ import annotations
 
+import fcntl
+import os
 import random
+import re
 import shutil
+import signal
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -147,3 +154,120 @@ def test_apply_killed_at_random_points_never_half_applies_and_a_rerun_converges(
     # Most kills must really have interrupted a run, or the suite proves little.
     assert killed >= len(rounds) // 2, f"only {killed} of the runs were really killed"
     assert outcomes["none of the batch"] > 0, "no kill landed before the commit"
+
+
+# --- A killed `offermap apply`: its connection must not stay locked, its server must go ---------
+
+KILLED_CONNECTION = "killed"
+# Generous bounds for a loaded 2-core machine: they only keep a hang from hanging the suite.
+_CLI_START_SECONDS = 240.0
+_SERVER_EXIT_SECONDS = 30.0
+
+
+def _cli_env(tmp_path: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API")}
+    # No Prefect server configured, so the command runs its own temporary one; its home is in a
+    # folder that does not exist yet, as after `rm -rf .offermap`.
+    env["PREFECT_HOME"] = str(tmp_path / "state" / "prefect")
+    env["PREFECT_LOGGING_LEVEL"] = "INFO"
+    env["COLUMNS"] = "200"
+    return env
+
+
+def _start_apply(db: Path, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    with log.open("wb") as out:
+        return subprocess.Popen(
+            [
+                *(sys.executable, "-m", "offermap", "apply"),
+                *("--db", str(db), "--connection", KILLED_CONNECTION),
+            ],
+            env=env,
+            cwd=log.parent,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+
+def _wait_for_text(process: subprocess.Popen[bytes], log: Path, pattern: str) -> None:
+    deadline = time.monotonic() + _CLI_START_SECONDS
+    while not re.search(pattern, log.read_text(errors="replace")):
+        assert process.poll() is None, f"apply ended early:\n{log.read_text(errors='replace')}"
+        assert time.monotonic() < deadline, f"no {pattern!r} in:\n{log.read_text()}"
+        time.sleep(0.2)
+
+
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is `pid` (Linux /proc)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with suppress(OSError):
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if int(fields[1]) == pid:
+                found.append(int(stat.parent.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def _stop_group(process: subprocess.Popen[bytes]) -> None:
+    with suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+
+
+def test_a_killed_apply_neither_locks_its_connection_nor_leaves_its_server_running(
+    tmp_path: Path,
+) -> None:
+    import duckdb
+
+    from tasks.writer_lock import lock_path, writer_lock
+
+    db = tmp_path / "offermap.duckdb"
+    log = tmp_path / "apply.log"
+    # The test holds the DuckDB file throughout, so that the apply, once it has its
+    # connection's writer lock, waits for the file: that is where it is killed.
+    holding = duckdb.connect(str(db))
+    apply: subprocess.Popen[bytes] | None = None
+    try:
+        with writer_lock(db, KILLED_CONNECTION, holder="the test's maintenance"):
+            apply = _start_apply(db, _cli_env(tmp_path), log)
+            # A run that finds its connection taken says by whom, on the command line too.
+            _wait_for_text(
+                apply,
+                log,
+                rf"Waiting for connection {KILLED_CONNECTION}: the test's maintenance \(pid "
+                rf"{os.getpid()} ",
+            )
+        _wait_for_text(apply, log, r"in use by another process")
+        servers = _children(apply.pid)
+        assert servers, "the apply started no temporary Prefect server"
+        os.kill(apply.pid, signal.SIGKILL)
+        assert apply.wait() == KILLED
+    finally:
+        holding.close()
+        if apply is not None and apply.poll() is None:
+            _stop_group(apply)
+
+    # The kernel released the killed run's lock at once: the connection is free.
+    with lock_path(db, KILLED_CONNECTION).open("a") as handle:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            pytest.fail("the killed apply's connection is still locked")
+    # Its temporary server went with it, not ~200 MB left running for good.
+    deadline = time.monotonic() + _SERVER_EXIT_SECONDS
+    while any(_alive(pid) for pid in servers) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    left = [pid for pid in servers if _alive(pid)]
+    for pid in left:
+        with suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    assert not left, f"the killed apply left its temporary server running (pids {left})"

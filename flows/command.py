@@ -1,0 +1,147 @@
+"""What `offermap sync`, `apply` and `demo` need around the flows they run in their own process.
+
+- The folders: Prefect's home (its database lives there) and the log folder are created
+  first, so that deleting `.offermap/` is a safe reset.
+- Quiet by default: Prefect's own log lines (a temporary server, task states, tracebacks of a
+  failed run) go to a log file; the command line prints progress and one line per outcome.
+  Warnings of offermap itself (a database another process holds) still reach the terminal.
+  `--verbose` shows everything as it happens, as before.
+- The Prefect API: the configured server, or a temporary one that ends with the command
+  (see `flows.local_server`).
+
+Prefect is imported only after the home folder exists: it creates only the last level itself.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from logging.handlers import RotatingFileHandler
+from pathlib import Path
+
+from flows.local_server import command_api, prepare_prefect_home
+
+# Enough history to read back the last few runs, bounded so a log never fills a disk.
+_LOG_BYTES = 5_000_000
+_LOG_BACKUPS = 3
+_FORMAT = "%(asctime)s | %(levelname)-7s | %(name)s - %(message)s"
+_FLOW_RUN_FORMAT = "%(asctime)s | %(levelname)-7s | Flow run %(flow_run_name)r - %(message)s"
+_TASK_RUN_FORMAT = "%(asctime)s | %(levelname)-7s | Task run %(task_run_name)r - %(message)s"
+
+
+def log_dir(db_path: str | Path) -> Path:
+    """Where the command's logs go: `logs/` next to the DuckDB file (`.offermap/logs/`)."""
+    return Path(db_path).expanduser().resolve().parent / "logs"
+
+
+def _writes_to_terminal(handler: logging.Handler) -> bool:
+    stream = getattr(handler, "stream", None)
+    return isinstance(handler, logging.StreamHandler) and stream in (
+        sys.stderr,
+        sys.stdout,
+        sys.__stderr__,
+        sys.__stdout__,
+    )
+
+
+class _OffermapWarnings(logging.Filter):
+    """Lets through what a person at the terminal needs: offermap's own warnings and errors."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno >= logging.WARNING and record.name.startswith("offermap")
+
+
+class _Say(logging.Handler):
+    """Hands each record's message, one line, to a function (the command line's printer)."""
+
+    def __init__(self, say: Callable[[str], None]) -> None:
+        super().__init__()
+        self._say = say
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            self._say(" ".join(record.getMessage().split()))
+        except Exception:
+            self.handleError(record)
+
+
+@contextmanager
+def _logs_to_file(log: Path, say: Callable[[str], None] | None) -> Iterator[None]:
+    """Send every terminal-bound log line to `log`; keep offermap's warnings on the terminal."""
+    log.parent.mkdir(parents=True, exist_ok=True)
+    from prefect.logging.formatters import PrefectFormatter
+
+    to_file = RotatingFileHandler(log, maxBytes=_LOG_BYTES, backupCount=_LOG_BACKUPS)
+    # Prefect's formatter names the flow or task run a line comes from.
+    to_file.setFormatter(
+        PrefectFormatter(
+            format=_FORMAT, flow_run_fmt=_FLOW_RUN_FORMAT, task_run_fmt=_TASK_RUN_FORMAT
+        )
+    )
+    loggers = [logging.getLogger()] + [
+        logger
+        for logger in logging.Logger.manager.loggerDict.values()
+        if isinstance(logger, logging.Logger)
+    ]
+    swapped: list[tuple[logging.Logger, logging.Handler]] = []
+    for logger in loggers:
+        for handler in list(logger.handlers):
+            if _writes_to_terminal(handler):
+                logger.removeHandler(handler)
+                logger.addHandler(to_file)
+                swapped.append((logger, handler))
+    terminal: logging.Handler = _Say(say) if say else logging.StreamHandler(sys.stderr)
+    terminal.addFilter(_OffermapWarnings())
+    terminal.setFormatter(logging.Formatter("%(message)s"))
+    root = logging.getLogger()
+    root.addHandler(terminal)
+    try:
+        yield
+    finally:
+        root.removeHandler(terminal)
+        for logger, handler in swapped:
+            logger.removeHandler(to_file)
+            logger.addHandler(handler)
+        to_file.close()
+
+
+@contextmanager
+def command_runtime(
+    command: str,
+    db_path: str | Path,
+    *,
+    verbose: bool = False,
+    say: Callable[[str], None] | None = None,
+) -> Iterator[Path]:
+    """Everything a command needs to run flows in its own process; yields its log file.
+
+    Call it before anything imports Prefect (the home folder must exist first).
+
+    Args:
+        command: names the log file, e.g. "sync" for `.offermap/logs/sync.log`.
+        verbose: print Prefect's log lines as they happen instead of writing them to the file.
+        say: prints one line for a person (default: plain stderr); offermap's own warnings go
+            through it when not verbose.
+
+    Raises:
+        flows.local_server.LocalServerError: a temporary Prefect server was needed and did
+            not start.
+    """
+    prepare_prefect_home()
+    log = log_dir(db_path) / f"{command}.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    # The CLI's own run: no telemetry, whatever the environment says.
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+    from prefect.logging.configuration import ensure_logging_setup
+
+    ensure_logging_setup()  # Prefect's handlers first, so that they can be redirected
+    with ExitStack() as stack:
+        if not verbose:
+            stack.enter_context(_logs_to_file(log, say))
+        stack.enter_context(command_api(log.with_name("prefect-server.log")))
+        yield log
