@@ -19,7 +19,7 @@ from offermap.cli.common import (
     target,
 )
 from offermap.cli.csv_output import write_csv
-from offermap.cli.tables import DEFAULT_LIMIT, Column, Listing, lines, literal, say, show
+from offermap.cli.tables import DEFAULT_LIMIT, Listing, literal, say, show
 from offermap.reports.mapping_health import drift_rows, reading, summarise_drift
 from offermap.store.health import latest_snapshots, mapping_facts
 
@@ -57,10 +57,6 @@ def commands(row: dict[str, Any]) -> str:
     return f"`offermap unmap {handle}`"
 
 
-def _service(row: dict[str, Any]) -> Text:
-    return lines(literal(row["service_name"] or ""), literal(f"#{row['service_id']}", style="dim"))
-
-
 def _compact(row: dict[str, Any]) -> list[Text]:
     head = literal(row["rule"], style="bold red")
     head.append("  ")
@@ -80,24 +76,9 @@ def _compact(row: dict[str, Any]) -> list[Text]:
 
 
 def health_listing(title: str) -> Listing:
-    """How `offermap health` shows its rows."""
-    return Listing(
-        title,
-        [
-            Column("rule", lambda r: literal(r["rule"], style="red"), "id"),
-            Column("handle (offer/segment/term/billing)", lambda r: literal(r["handle"]), "id"),
-            Column("offer", lambda r: literal(r["offer_name"] or r["offer_id"]), "text", 12),
-            Column("service", _service, "text", 12),
-            Column("what changed", lambda r: literal(r["what_changed"]), "text", 18),
-            Column(
-                "what to do",
-                lambda r: lines(literal(r["action"]), literal(commands(r), style="dim")),
-                "text",
-                18,
-            ),
-        ],
-        _compact,
-    )
+    """How `offermap health` shows its rows: blocks, as what changed and what to do are
+    sentences with commands in them."""
+    return Listing(title, [], _compact, blocks_only=True)
 
 
 def health(

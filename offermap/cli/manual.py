@@ -28,6 +28,7 @@ from offermap.cli.common import (
     print_json,
     target,
 )
+from offermap.cli.review import stdin_is_terminal
 from offermap.cli.tables import literal, say
 from offermap.errors import InputError
 from offermap.review import manual as manual_lib
@@ -180,7 +181,7 @@ def _run(
             raise InputError("say which service: `offermap map HANDLE SERVICE_ID`")
         picks = [manual_lib.Pick(handle, number) for handle in handles]
     if kind == "unmap" and len(picks) > CONFIRM_ABOVE and not (yes or json):
-        if not sys.stdin.isatty():
+        if not stdin_is_terminal():
             raise InputError(
                 f"this would unmap {len(picks):,} offer variants: run it again with --yes; "
                 "nothing was recorded"

@@ -277,19 +277,26 @@ def _chosen_ids(
     proposal_ids: list[int] | None,
     from_csv: Path | None,
     words: frozenset[str],
-) -> list[int] | None:
+) -> tuple[list[int] | None, dict[int, str]]:
+    """The proposal ids to decide, and the notes a signed-off file gives some of them."""
     if from_csv is None:
-        return proposal_ids or None
+        return proposal_ids or None, {}
     if proposal_ids:
         raise review_lib.ReviewError("give proposal ids or --from-csv, not both")
     rows = read_signoff(from_csv, allowed=words)
-    return review_lib.proposals_in_file(db_path, connection_id, from_csv, rows)
+    ids = review_lib.proposals_in_file(db_path, connection_id, from_csv, rows)
+    return ids, review_lib.notes_in_file(ids, rows)
+
+
+def stdin_is_terminal() -> bool:
+    """Whether a person can answer a question on stdin."""
+    return sys.stdin.isatty()
 
 
 def _confirm(verb: str, count: int, yes: bool) -> None:
     if yes or count <= CONFIRM_ABOVE:
         return
-    if not sys.stdin.isatty():
+    if not stdin_is_terminal():
         raise ConfirmationNeeded(
             f"this would {verb} {count:,} proposals: look at them first with --dry-run, then "
             "run the command again with --yes; nothing was recorded"
@@ -327,7 +334,7 @@ def _decide(
 ) -> None:
     db_path, connection_id = target(db, connection)
     words = APPROVE_WORDS if verb == "approve" else REJECT_WORDS
-    ids = _chosen_ids(db_path, connection_id, proposal_ids, from_csv, words)
+    ids, notes = _chosen_ids(db_path, connection_id, proposal_ids, from_csv, words)
     if from_csv is not None and not ids:
         say(console, f"{from_csv.name} asks to {verb} no proposal: nothing was recorded.")
         return
@@ -350,10 +357,12 @@ def _decide(
     chosen_ids = [int(r["proposal_id"]) for r in chosen]
     if verb == "approve":
         decided = review_lib.approve(
-            db_path, connection_id, chosen_ids, actor=actor(who), note=note
+            db_path, connection_id, chosen_ids, actor=actor(who), note=note, notes=notes
         )
     else:
-        decided = review_lib.reject(db_path, connection_id, chosen_ids, actor=actor(who), note=note)
+        decided = review_lib.reject(
+            db_path, connection_id, chosen_ids, actor=actor(who), note=note, notes=notes
+        )
     if json:
         print_json(
             {

@@ -85,6 +85,9 @@ class Listing:
     title: str
     columns: Sequence[Column]
     compact: Callable[[Row], Sequence[Text]]
+    # Rows whose texts are sentences (what changed, what to do) read better as blocks at any
+    # width than squeezed into columns.
+    blocks_only: bool = False
 
 
 def _widest_line(text: Text) -> int:
@@ -140,7 +143,8 @@ def _blocks(listing: Listing, rows: Sequence[Row]) -> RenderableType:
 
 def render(listing: Listing, rows: Sequence[Row], width: int) -> RenderableType:
     """The rows as a table when `width` allows one (from WIDE_FROM columns), else as blocks."""
-    table = _table(listing, rows, width) if width >= WIDE_FROM else None
+    wide = width >= WIDE_FROM and not listing.blocks_only
+    table = _table(listing, rows, width) if wide else None
     return table if table is not None else _blocks(listing, rows)
 
 

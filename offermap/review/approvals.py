@@ -163,7 +163,7 @@ def _record(
                         connection_id=connection_id,
                         operation=rules.AUDIT_REJECT_PROPOSAL,
                         actor=actor,
-                        note=note,
+                        note=row.get("note") or note,
                         decision_id=decision_id,
                         run_id=run_id,
                         now=now,
@@ -210,6 +210,16 @@ def _review_entry(
     )
 
 
+def _noted(rows: list[dict[str, Any]], notes: dict[int, str] | None) -> list[dict[str, Any]]:
+    """The rows, each with its own note when `notes` has one for its proposal id."""
+    if not notes:
+        return rows
+    return [
+        {**row, "note": notes[int(row["proposal_id"])]} if int(row["proposal_id"]) in notes else row
+        for row in rows
+    ]
+
+
 def approve(
     db_path: Path | str,
     connection_id: str,
@@ -218,10 +228,12 @@ def approve(
     min_score: float | None = None,
     actor: str,
     note: str | None = None,
+    notes: dict[int, str] | None = None,
 ) -> list[int]:
     """Approve proposals by id, or every first-ranked proposal scoring at least `min_score`.
 
     Approvals wait for `apply`, which checks them against the rules. Returns the decision ids.
+    `notes` (proposal id -> note, from a signed-off sheet) win over `note` for their rows.
 
     Raises:
         ReviewError: an id is unknown or already decided, or two chosen proposals are for the
@@ -241,7 +253,7 @@ def approve(
                 + ", ".join(handles)
                 + "; nothing was recorded"
             )
-        return _record(con, connection_id, chosen, "approve", actor, note)
+        return _record(con, connection_id, _noted(chosen, notes), "approve", actor, note)
 
 
 def reject(
@@ -251,9 +263,11 @@ def reject(
     *,
     actor: str,
     note: str | None = None,
+    notes: dict[int, str] | None = None,
 ) -> list[int]:
     """Reject proposals: the pair is not proposed again for that variant (until the rejection
     is undone with `withdraw`). Each rejection is audited. Returns the decision ids.
+    `notes` (proposal id -> note) win over `note` for their rows.
 
     Raises:
         ReviewError: an id is unknown or already decided; nothing is recorded then.
@@ -263,7 +277,7 @@ def reject(
     with open_store(db_path) as con:
         require_connection(con, connection_id)
         chosen = _selected(con, connection_id, proposal_ids, None)
-        return _record(con, connection_id, chosen, "reject", actor, note)
+        return _record(con, connection_id, _noted(chosen, notes), "reject", actor, note)
 
 
 def decide_manually(
@@ -437,6 +451,14 @@ def withdraw(
         )
         for i in wanted
     ]
+
+
+def notes_in_file(ids: Sequence[int], rows: Sequence[SignoffRow]) -> dict[int, str]:
+    """Proposal id -> the note its row of a signed-off file gives (rows without one left out).
+
+    `ids` are `proposals_in_file`'s answer for the same rows, in the same order.
+    """
+    return {i: row.note for i, row in zip(ids, rows, strict=True) if row.note}
 
 
 def proposals_in_file(

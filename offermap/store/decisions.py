@@ -63,7 +63,8 @@ def insert_decisions(
 ) -> list[int]:
     """Record many decisions in one statement; return their ids in the order of `rows`.
 
-    Each row has offer_id, segment, term, billing_frequency, service_id and proposal_id.
+    Each row has offer_id, segment, term, billing_frequency, service_id and proposal_id, and
+    may have its own `note`.
     Approving thousands of proposals one statement at a time took over a minute.
     """
     if not rows:
@@ -86,7 +87,8 @@ def insert_decisions(
                 "source": source,
                 "proposal_id": row.get("proposal_id"),
                 "actor": actor,
-                "note": note,
+                # A row's own note (a line of a signed-off sheet) wins over the batch's.
+                "note": row.get("note") or note,
                 "decided_at": datetime.now(UTC),
                 "state": "recorded" if kind == "reject" else "pending",
             }

@@ -94,3 +94,35 @@ def test_without_a_database_offers_says_how_to_get_one(
         main(["offers", "--db", str(tmp_path / "none.duckdb")])
     assert exit_info.value.code == 1
     assert "run `offermap sync`" in capsys.readouterr().err
+
+
+def test_offers_filter_by_customer_segment_status_and_family(db: Path) -> None:
+    assert {r["offer_id"] for r in _offers("--customer", "CUST-2")} == {"guid-bp"}
+    assert _offers("--segment", "education") == []
+    assert {r["mapping_status"] for r in _offers("--status", "not_required")} == {"not_required"}
+    assert {r["offer_id"] for r in _offers("--family", "azure")} == {"guid-plan", "guid-res"}
+    rows = {r["handle"]: r for r in _offers()}
+    assert rows[BP_MONTHLY]["customer_ids"] == ["cust-1", "cust-2"]
+
+
+def test_offers_can_show_which_customers_hold_each_variant(db: Path) -> None:
+    for width in ("80", "200"):
+        result = runner.invoke(
+            app, ["offers", "-s", "premium", "--show-customers"], env={"COLUMNS": width}
+        )
+        assert result.exit_code == 0, result.output
+        assert "cust-1" in result.stdout and "cust-2" in result.stdout
+
+
+def test_an_unknown_status_or_family_says_which_exist(
+    db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from offermap.cli import main
+
+    for args, expected in (
+        (["--status", "broken"], "use one of unmapped, mapped, drifted"),
+        (["--family", "Lotus"], "unknown product family 'Lotus'"),
+    ):
+        with pytest.raises(SystemExit):
+            main(["offers", *args])
+        assert expected in capsys.readouterr().err

@@ -107,3 +107,49 @@ def test_the_tables_show_both_lists_and_how_to_map(db: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "beginning with" in result.stdout and "ranking" in result.stdout
     assert f"offermap map {BP_MONTHLY} SERVICE_ID" in result.stdout
+
+
+def test_a_prefix_miss_does_not_advise_creating_a_service_the_ranking_found(db: Path) -> None:
+    result = runner.invoke(
+        app, ["services", "search", "MICROSOFT CSP", "-o", BP_MONTHLY], env={"COLUMNS": "200"}
+    )
+    assert result.exit_code == 0, result.output
+    out = " ".join(result.stdout.split())
+    assert 'No active Monthly service begins with "MICROSOFT CSP"' in out
+    assert "create it in Autotask" not in out
+    assert "first choice is Microsoft 365 Business Premium 1YR paid monthly #1" in out
+
+
+def test_the_why_column_shows_what_counted_against_a_candidate(db: Path) -> None:
+    ranking = _search("", BP_MONTHLY)["ranking"]
+    by_id = {c["service_id"]: c for c in ranking["candidates"]}
+    assert by_id[1]["for"] and not any(r.startswith("score ") for r in by_id[1]["for"])
+    # Service 3 is Business Basic: it is ranked, and what counts against it is said.
+    assert by_id[3]["against"]
+    result = runner.invoke(app, ["services", "search", "", "-o", BP_MONTHLY], env={"COLUMNS": "80"})
+    assert "- " in result.stdout and "+ " in result.stdout
+
+
+def test_an_unmapped_variant_gets_the_latest_syncs_ranking_with_services_taken_since(
+    db: Path,
+) -> None:
+    from tests.review.review_data import propose_again
+
+    propose_again(
+        db,
+        [
+            (("guid-bp", "Commercial", "OneYear", "Monthly"), 1, 1, 0.97),
+            (("guid-bp", "Commercial", "OneYear", "Monthly"), 3, 2, 0.31),
+        ],
+    )
+    ranking = _search("", BP_MONTHLY)["ranking"]
+    assert ranking["source"] == "sync" and ranking["run_id"] == "sync-1"
+    assert [c["service_id"] for c in ranking["candidates"]] == [1, 3]
+    # Service 3 is mapped to another variant since that sync: still listed, marked taken (R3).
+    assert runner.invoke(app, ["map", BASIC, "3"]).exit_code == 0
+    ranking = _search("", BP_MONTHLY)["ranking"]
+    taken = ranking["candidates"][1]
+    assert taken["against"][0] == f"taken now: mapped or approved to {BASIC} (R3)"
+    # Mapped itself, the variant is ranked afresh (its mapping changed after that sync).
+    assert runner.invoke(app, ["map", BP_MONTHLY, "1"]).exit_code == 0
+    assert _search("", BP_MONTHLY)["ranking"]["source"] == "live"
