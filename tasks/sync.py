@@ -18,6 +18,7 @@ from offermap.extract.publish import (
     InputValidationError,
     abandon_run,
     publish_snapshots,
+    run_period_labels,
     start_sync,
     validate_inputs,
 )
@@ -91,7 +92,10 @@ def validate_inputs_task(db_path: str, connection_id: str, run_id: str) -> dict[
     """
     with stage("Validating inputs"):
         try:
-            reports = validate_inputs(db_path, connection_id, run_id, suites=input_suites())
+            # The tenant's own periodType labels, as its extraction read them.
+            labels = run_period_labels(db_path, run_id)
+            suites = input_suites(period_labels=labels)
+            reports = validate_inputs(db_path, connection_id, run_id, suites=suites)
         except InputValidationError as exc:
             publish_expectations(connection_id, run_id, exc.reports)
             raise

@@ -10,11 +10,26 @@ from typing import Any
 from offermap.autotask import AutotaskClient
 from offermap.extract.landing import ExtractResult, ProgressCallback, land_stream
 from offermap.settings import AutotaskSettings, load_autotask_settings
+from offermap.store import open_store
+from offermap.store.snapshots import record_period_labels
 
 
-def _rows(client: AutotaskClient, progress: ProgressCallback | None) -> Iterator[dict[str, Any]]:
+def _record_labels(db_path: Path | str, run_id: str, labels: dict[int, str]) -> None:
+    with open_store(db_path) as con:
+        record_period_labels(con, run_id, list(labels.values()))
+
+
+def _rows(
+    db_path: Path | str,
+    run_id: str,
+    client: AutotaskClient,
+    progress: ProgressCallback | None,
+) -> Iterator[dict[str, Any]]:
     # Period types are a per-tenant picklist: labels are read from the API, never assumed.
+    # They are kept with the run, so that validation checks services against this tenant's
+    # labels; a value missing from the picklist lands without a label and fails validation.
     labels = client.picklist_labels("Services", "periodType")
+    _record_labels(db_path, run_id, labels)
     for service in client.iter_services(on_page=progress):
         yield {
             "service_id": service.id,
@@ -67,6 +82,6 @@ def extract_services(
             "autotask",
             connection_id,
             run_id,
-            _rows(client, progress),
+            _rows(db_path, run_id, client, progress),
             lambda: client.requests_made,
         )

@@ -12,6 +12,7 @@ from offermap.store import open_store
 from offermap.store.snapshots import (
     begin_sync,
     mark_failed,
+    period_labels,
     publish,
     register_connection,
     staged_frame,
@@ -66,6 +67,16 @@ def _staged_frames(db_path: Path | str, run_id: str) -> dict[str, Any]:
 def _mark_failed(db_path: Path | str, run_id: str, message: str) -> None:
     with open_store(db_path) as con:
         mark_failed(con, run_id, message)
+
+
+def run_period_labels(db_path: Path | str, run_id: str) -> list[str] | None:
+    """The periodType labels the run's Autotask extraction read from the tenant's picklist.
+
+    Pass them to the input suites (`expectations.suites.input_suites(period_labels=...)`):
+    a tenant may have renamed Autotask's standard labels. None when the run recorded none.
+    """
+    with open_store(db_path, read_only=True) as con:
+        return period_labels(con, run_id)
 
 
 def validate_inputs(

@@ -169,6 +169,19 @@ def finish_extract(
             run_script(con, f"discard_staged_{source}", {"run_id": run_id})
 
 
+def record_period_labels(
+    con: duckdb.DuckDBPyConnection, run_id: str, labels: Sequence[str]
+) -> None:
+    """Keep the periodType picklist labels the run's Autotask extraction read from the tenant."""
+    run_script(con, "record_period_labels", {"run_id": run_id, "labels": sorted(set(labels))})
+
+
+def period_labels(con: duckdb.DuckDBPyConnection, run_id: str) -> list[str] | None:
+    """The periodType labels the run's Autotask extraction read; None if it recorded none."""
+    rows = con.execute(sql("run_period_labels"), {"run_id": run_id}).fetchall()
+    return list(rows[0][0]) if rows and rows[0][0] is not None else None
+
+
 def staged_frame(con: duckdb.DuckDBPyConnection, source: Source, run_id: str) -> pd.DataFrame:
     """The rows a run staged for a source, as a DataFrame for the input suites."""
     return con.execute(sql(f"staged_{source}"), {"run_id": run_id}).df()
