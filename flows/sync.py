@@ -34,6 +34,7 @@ def sync(
     connection_id: str | None = None,
     db_path: str | None = None,
     autotask_database: str | None = None,
+    accept_shrink: bool = False,
 ) -> dict[str, Any]:
     """Bring a connection's snapshots up to date and propose mappings for unmapped offers.
 
@@ -46,6 +47,8 @@ def sync(
         autotask_database: names the Autotask database whose request rate limit this run
             shares; connections of one Autotask instance give the same name (default: the
             connection id).
+        accept_shrink: publish even if the services or subscriptions shrink past
+            OFFERMAP_MAX_SNAPSHOT_SHRINK, when the operator knows they are really gone.
     """
     connection_id, db_path = resolve_target(connection_id, db_path)
     run_id = new_run_id("sync")
@@ -67,7 +70,7 @@ def sync(
             step = "validate"
             summary["validation"] = validate_inputs_task(db_path, connection_id, run_id)
             step = "publish"
-            publish_snapshots_task(db_path, connection_id, run_id)
+            publish_snapshots_task(db_path, connection_id, run_id, accept_shrink)
             step = "derive"
             summary["variants"] = derive_acquired_task(db_path, connection_id, run_id)
             step = "propose"

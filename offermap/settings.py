@@ -21,6 +21,7 @@ from offermap.errors import OffermapError
 DEFAULT_ZONE_LOOKUP_URL = "https://webservices.autotask.net/ATServicesRest/"
 DEFAULT_CLOUDCOCKPIT_API_URL = "https://api.cloudcockpit.com/"
 DEFAULT_DB_PATH = ".offermap/offermap.duckdb"
+DEFAULT_MAX_SNAPSHOT_SHRINK = 0.5
 
 
 class SettingsError(OffermapError, ValueError):
@@ -154,6 +155,9 @@ class OffermapSettings(_Base):
     actor: str = Field(default_factory=lambda: _default_actor())
     # Proposals scoring below this are not made: the matcher abstains instead.
     proposal_threshold: float = Field(default=0.6, ge=0, le=1)
+    # A sync whose services or subscriptions would lose more than this share of the published
+    # snapshot is refused (a partial answer must not replace a good snapshot); 1 turns it off.
+    max_snapshot_shrink: float = Field(default=DEFAULT_MAX_SNAPSHOT_SHRINK, ge=0, le=1)
 
 
     @field_validator("connection")

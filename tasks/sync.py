@@ -118,10 +118,12 @@ def abandon_sync_task(db_path: str, run_id: str, failed_stage: str) -> None:
 
 
 @task(name="publish-snapshots", cache_policy=NO_CACHE)
-def publish_snapshots_task(db_path: str, connection_id: str, run_id: str) -> None:
-    """Swap both validated snapshots in atomically."""
+def publish_snapshots_task(
+    db_path: str, connection_id: str, run_id: str, accept_shrink: bool = False
+) -> None:
+    """Swap both validated snapshots in atomically, unless one shrinks past the limit."""
     with stage("Publishing snapshots"):
-        publish_snapshots(db_path, connection_id, run_id)
+        publish_snapshots(db_path, connection_id, run_id, accept_shrink=accept_shrink)
 
 
 @task(name="derive-acquired-offers", cache_policy=NO_CACHE)

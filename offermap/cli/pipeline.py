@@ -25,6 +25,14 @@ VerboseOption = Annotated[
         "logs/<command>.log next to the database).",
     ),
 ]
+AcceptShrinkOption = Annotated[
+    bool,
+    typer.Option(
+        "--accept-shrink",
+        help="Publish even if more services or subscriptions are gone than "
+        "OFFERMAP_MAX_SNAPSHOT_SHRINK allows (default: half): they really are gone.",
+    ),
+]
 
 
 def _say(line: str) -> None:
@@ -39,19 +47,23 @@ def sync(
     connection: ConnectionOption = None,
     json: JsonOption = False,
     verbose: VerboseOption = False,
+    accept_shrink: AcceptShrinkOption = False,
 ) -> None:
     """Read both APIs, validate, publish the snapshots, and propose services for unmapped offers.
 
     Runs the `sync` Prefect flow in this process, with a progress bar per extraction (pages
     of Autotask services and CloudCockpit subscriptions) and per later step. Credentials come
     from the environment or `.env` (see the README). A failed or partial extract never
-    replaces the last good snapshot.
+    replaces the last good snapshot, nor does one that lost more than half of the services or
+    subscriptions (OFFERMAP_MAX_SNAPSHOT_SHRINK) unless you pass --accept-shrink.
 
     Examples:
 
       offermap sync
 
       offermap sync --connection acme --db /data/acme.duckdb --json
+
+      offermap sync --accept-shrink
     """
     from flows.command import command_runtime
 
@@ -61,7 +73,9 @@ def sync(
         from tasks.progress import listening
 
         with progress_bars() as report, listening(report, messages=_say):
-            summary = sync_flow(connection_id=connection_id, db_path=str(db_path))
+            summary = sync_flow(
+                connection_id=connection_id, db_path=str(db_path), accept_shrink=accept_shrink
+            )
     if json:
         print_json(summary)
         return

@@ -8,8 +8,10 @@ from typing import TYPE_CHECKING, Any
 
 from offermap.errors import OffermapError
 from offermap.quality.gx_runner import validate_frame
+from offermap.settings import load_offermap_settings
 from offermap.store import open_store
 from offermap.store.snapshots import (
+    SnapshotShrinkError,
     begin_sync,
     mark_failed,
     period_labels,
@@ -122,7 +124,38 @@ def abandon_run(db_path: Path | str, run_id: str, reason: str) -> None:
     _mark_failed(db_path, run_id, reason)
 
 
-def publish_snapshots(db_path: Path | str, connection_id: str, run_id: str) -> None:
-    """Swap the run's validated staging rows in as the connection's snapshots, atomically."""
+def _publish(
+    db_path: Path | str, connection_id: str, run_id: str, max_shrink: float, accept_shrink: bool
+) -> None:
     with open_store(db_path) as con:
-        publish(con, connection_id, run_id)
+        publish(con, connection_id, run_id, max_shrink=max_shrink, accept_shrink=accept_shrink)
+
+
+def publish_snapshots(
+    db_path: Path | str,
+    connection_id: str,
+    run_id: str,
+    *,
+    accept_shrink: bool = False,
+    max_shrink: float | None = None,
+) -> None:
+    """Swap the run's validated staging rows in as the connection's snapshots, atomically.
+
+    Args:
+        accept_shrink: publish even when a snapshot shrinks past the limit: the operator
+            knows the services or subscriptions are really gone.
+        max_shrink: the share of a snapshot's records that may go at once (default:
+            OFFERMAP_MAX_SNAPSHOT_SHRINK).
+
+    Raises:
+        SnapshotShrinkError: a snapshot would shrink past the limit; the run is marked failed
+            with that reason and its staging rows dropped, so the last good snapshot stays.
+        SettingsError: OFFERMAP_MAX_SNAPSHOT_SHRINK is malformed.
+    """
+    if max_shrink is None:
+        max_shrink = 1.0 if accept_shrink else load_offermap_settings().max_snapshot_shrink
+    try:
+        _publish(db_path, connection_id, run_id, max_shrink, accept_shrink)
+    except SnapshotShrinkError as exc:
+        _mark_failed(db_path, run_id, str(exc))
+        raise

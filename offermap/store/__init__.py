@@ -3,6 +3,7 @@
 from offermap.store.db import (
     StoreBusyError,
     StoreError,
+    ensure_folder,
     fetch_dicts,
     open_store,
     run_script,
@@ -13,6 +14,7 @@ from offermap.store.db import (
 __all__ = [
     "StoreBusyError",
     "StoreError",
+    "ensure_folder",
     "fetch_dicts",
     "open_store",
     "run_script",

@@ -9,6 +9,7 @@ from typing import Any, Literal
 import duckdb
 import pandas as pd
 
+from offermap.settings import DEFAULT_MAX_SNAPSHOT_SHRINK
 from offermap.store.db import StoreError, fetch_dicts, run_script, sql, transaction
 
 Source = Literal["autotask", "cloudcockpit"]
@@ -216,12 +217,68 @@ def mark_failed(con: duckdb.DuckDBPyConnection, run_id: str, error: str) -> None
             )
 
 
-def publish(con: duckdb.DuckDBPyConnection, connection_id: str, run_id: str) -> None:
+class SnapshotShrinkError(StoreError):
+    """A run would replace a snapshot with one that lost more than the operator's limit allows.
+
+    `sizes` holds each shrinking source's (published, staged) record counts.
+    """
+
+    def __init__(self, sizes: dict[Source, tuple[int, int]], max_shrink: float) -> None:
+        """Say what would shrink, by how much, and how to accept it if it is real."""
+        changes: list[str] = []
+        for source, (before, after) in sizes.items():
+            verb = "would go from" if not changes else "from"
+            gone = (before - after) / before
+            changes.append(
+                f"{_SNAPSHOT_NAMES[source]} {verb} {before} to {after} ({gone:.0%} gone)"
+            )
+        super().__init__(
+            "the sync was not published and the last good snapshot stays: "
+            + " and ".join(changes)
+            + f", and OFFERMAP_MAX_SNAPSHOT_SHRINK allows {max_shrink:.0%} (was an answer of "
+            "the API partial?); if they are really gone, run `offermap sync --accept-shrink` "
+            "(the sync flow's accept_shrink parameter)"
+        )
+        self.sizes = sizes
+        self.max_shrink = max_shrink
+
+
+_SNAPSHOT_NAMES: dict[Source, str] = {
+    "autotask": "Autotask services",
+    "cloudcockpit": "CloudCockpit subscriptions",
+}
+
+
+def snapshot_sizes(
+    con: duckdb.DuckDBPyConnection, connection_id: str, run_id: str
+) -> dict[Source, tuple[int, int]]:
+    """Each source's record count in the published snapshot and in what the run staged."""
+    row = fetch_dicts(
+        con, sql("snapshot_sizes"), {"connection_id": connection_id, "run_id": run_id}
+    )[0]
+    return {
+        source: (int(row[f"{source}_before"]), int(row[f"{source}_after"])) for source in SOURCES
+    }
+
+
+def publish(
+    con: duckdb.DuckDBPyConnection,
+    connection_id: str,
+    run_id: str,
+    *,
+    max_shrink: float = DEFAULT_MAX_SNAPSHOT_SHRINK,
+    accept_shrink: bool = False,
+) -> None:
     """Replace the connection's snapshots with the run's staged rows, in one transaction.
 
+    A source whose snapshot would lose more than `max_shrink` of its records (a share, 0-1)
+    is taken for a partial read, and nothing is published, unless `accept_shrink` says the
+    loss is real. A first snapshot, or one that grows, is never refused.
+
     Raises:
-        StoreError: a source of the run has not landed (failed, missing or still running);
-            the published snapshots are then left exactly as they were.
+        StoreError: a source of the run has not landed (failed, missing or still running).
+        SnapshotShrinkError: a snapshot would shrink past `max_shrink`.
+        Either way the published snapshots are left exactly as they were.
     """
     status = run_status(con, run_id)
     states = {source: status.get(source, {}).get("status", "missing") for source in SOURCES}
@@ -230,4 +287,12 @@ def publish(con: duckdb.DuckDBPyConnection, connection_id: str, run_id: str) -> 
         described = ", ".join(f"{source} is {state}" for source, state in not_landed.items())
         raise StoreError(f"run {run_id} cannot be published: {described}")
     with transaction(con):
+        # Counted inside the transaction that swaps, so the check sees what it replaces.
+        shrunk = {
+            source: (before, after)
+            for source, (before, after) in snapshot_sizes(con, connection_id, run_id).items()
+            if before - after > max_shrink * before
+        }
+        if shrunk and not accept_shrink:
+            raise SnapshotShrinkError(shrunk, max_shrink)
         run_script(con, "publish_snapshots", {"connection_id": connection_id, "run_id": run_id})

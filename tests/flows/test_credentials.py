@@ -33,7 +33,12 @@ def test_secret_blocks_win_over_the_environment_and_stay_out_of_the_run(
     with get_client(sync_client=True) as client:
         run: Any = client.read_flow_run(state.state_details.flow_run_id)
     assert real not in json.dumps(run.parameters)
-    assert set(run.parameters) <= {"connection_id", "db_path", "autotask_database"}
+    assert set(run.parameters) <= {
+        "connection_id",
+        "db_path",
+        "autotask_database",
+        "accept_shrink",
+    }
 
 
 def test_without_a_block_the_environment_secret_is_used_and_a_wrong_one_fails(
