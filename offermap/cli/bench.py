@@ -24,6 +24,7 @@ BENCHMARKS: dict[str, str] = {
     "e2e": "offermap.cli.benchmarks.e2e",
     "apply": "offermap.cli.benchmarks.apply_scale",
     "demo": "offermap.cli.benchmarks.cold_demo",
+    "cli": "offermap.cli.benchmarks.interactive",
 }
 
 

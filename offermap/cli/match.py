@@ -10,8 +10,6 @@ from rich.table import Table
 from rich.text import Text
 
 from offermap.cli.common import console, errors, print_json
-from offermap.matching import MatchConfig
-from offermap.offline import OfflineInputError, match_files
 from offermap.settings import load_offermap_settings
 
 _STATUSES = ("proposed", "abstained", "not_required", "unsupported")
@@ -75,6 +73,10 @@ def match_command(
 
       offermap match --offers o.csv --services s.csv --out p.csv --catalogue pricelist.csv
     """
+    # Imported here: the matcher loads NumPy, which starting any other command never needs.
+    from offermap.matching import MatchConfig
+    from offermap.offline import OfflineInputError, match_files
+
     if threshold is None:
         threshold = load_offermap_settings().proposal_threshold
     try:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.text import Text
@@ -19,11 +19,13 @@ from offermap.cli.common import (
 )
 from offermap.cli.csv_output import write_csv
 from offermap.cli.tables import Column, Listing, lines, literal, render, say
-from offermap.matching import Candidate, MatchConfig
 from offermap.review.explanations import split_reasons
 from offermap.review.handles import resolve_handle
-from offermap.review.service_search import Ranking, ServiceSearch, rank_services, search_services
 from offermap.settings import load_offermap_settings
+
+if TYPE_CHECKING:  # the matcher loads NumPy, which starting any other command never needs
+    from offermap.matching import Candidate
+    from offermap.review.service_search import Ranking, ServiceSearch
 
 app = typer.Typer(
     help="Search the connection's Autotask services (the latest snapshot).",
@@ -223,6 +225,9 @@ def search(
 
       offermap services search "" -o DZH318Z0BPS6:0001/Commercial/NoTerm/Monthly --json
     """
+    from offermap.matching import MatchConfig
+    from offermap.review.service_search import rank_services, search_services
+
     db_path, connection_id = target(db, connection)
     key = resolve_handle(db_path, connection_id, offer)
     found = search_services(db_path, connection_id, key, words)

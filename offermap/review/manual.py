@@ -13,12 +13,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import duckdb
 
-from offermap.apply.batch import ApplyResult, apply_open
-from offermap.apply.rule_check import check_decision_facts
 from offermap.errors import InputError
 from offermap.review.handles import resolve_in
 from offermap.runs import new_run_id
@@ -27,6 +25,9 @@ from offermap.store.acquired import known_variants
 from offermap.store.decisions import insert_decision, list_decisions
 from offermap.store.health import require_connection
 from offermap.variants import VariantKey
+
+if TYPE_CHECKING:  # apply loads pandas, which checking a pick before writing never needs
+    from offermap.apply.batch import ApplyResult
 
 # The largest id DuckDB's BIGINT (and so any stored Autotask id) can hold.
 MAX_SERVICE_ID = 2**63 - 1
@@ -139,6 +140,10 @@ def decide_now(
             raise ManualError(f"{pick.where or pick.handle}: say which service to map it to")
         if pick.service_id is not None:
             check_service_id(pick.service_id)
+    # Imported here: apply loads pandas, which a refused handle never needs.
+    from offermap.apply.batch import apply_open
+    from offermap.apply.rule_check import check_decision_facts
+
     recorded = recorded if recorded is not None else Recorded()
     run_id = new_run_id("manual")
     with open_store(db_path) as con:

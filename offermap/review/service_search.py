@@ -146,10 +146,13 @@ def _stored(con: Any, connection_id: str, key: VariantKey, variant: Variant) -> 
     """The latest sync's ranking of the variant, when it still speaks for it; else None."""
     params = {"connection_id": connection_id, **key._asdict()}
     (fresh,) = fetch_dicts(con, sql("ranking_freshness"), params)
-    proposed_at, changed_at = fresh["proposed_at"], fresh["changed_at"]
-    if proposed_at is None or (changed_at is not None and changed_at >= proposed_at):
-        return None
+    if fresh["proposed_at"] is None:
+        return None  # never proposed: rank it now
     rows = fetch_dicts(con, sql("variant_ranking"), params)
+    # Without stored rows, the variant was either mapped when the matcher ran (not ranked
+    # then: rank it now) or unmapped (the matcher abstained: that is the answer).
+    if not rows and fresh["change_before"] == "approve":
+        return None
     candidates = []
     status = "abstained"
     removed: dict[str, int] = {}
@@ -189,8 +192,9 @@ def rank_services(
     """The matcher's ranking of the snapshot's services for one acquired variant.
 
     An unmapped variant gets the ranking the latest sync made for it (instant; it weighed
-    every variant at once, so a service another variant fits better is shown as taken). A
-    mapped variant, or one mapped or unmapped since that sync, is ranked now: other variants'
+    every variant at once, so a service another variant fits better is shown as taken), with
+    the services mapped or approved elsewhere since then in `taken`. A mapped variant, or one
+    the latest sync did not rank (it was mapped then), is ranked now: other variants'
     mappings (and approvals waiting for apply) are respected, their services taken (R3); the
     variant's own mapping is left out, so a mapped variant is ranked too. Rejected pairs stay
     rejected.

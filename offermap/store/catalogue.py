@@ -7,7 +7,6 @@ from datetime import datetime
 from typing import Any
 
 import duckdb
-import pandas as pd
 
 from offermap.store.db import fetch_dicts, registered, run_script, sql, transaction
 
@@ -40,6 +39,8 @@ def replace_catalogue_rows(
     Returns:
         How many rows were stored.
     """
+    import pandas as pd  # here, not at import: every command line start would pay for it
+
     frame = pd.DataFrame.from_records(
         [[row[c] for c in CATALOGUE_COLUMNS] for row in rows], columns=list(CATALOGUE_COLUMNS)
     )

@@ -150,6 +150,22 @@ def test_an_unmapped_variant_gets_the_latest_syncs_ranking_with_services_taken_s
     ranking = _search("", BP_MONTHLY)["ranking"]
     taken = ranking["candidates"][1]
     assert taken["against"][0] == f"taken now: mapped or approved to {BASIC} (R3)"
-    # Mapped itself, the variant is ranked afresh (its mapping changed after that sync).
+    # Mapped itself, the variant is ranked afresh; unmapped again, the sync's ranking holds.
     assert runner.invoke(app, ["map", BP_MONTHLY, "1"]).exit_code == 0
     assert _search("", BP_MONTHLY)["ranking"]["source"] == "live"
+    assert runner.invoke(app, ["unmap", BP_MONTHLY]).exit_code == 0
+    assert _search("", BP_MONTHLY)["ranking"]["source"] == "sync"
+
+
+def test_a_variant_mapped_when_the_sync_ran_is_ranked_now_once_unmapped(db: Path) -> None:
+    from tests.review.review_data import propose_again
+
+    assert runner.invoke(app, ["map", BP_MONTHLY, "1"]).exit_code == 0
+    # The sync ran while it was mapped: no ranking of it was stored.
+    propose_again(db, [(("guid-basic", "Commercial", "OneMonth", "Monthly"), 3, 1, 0.9)])
+    assert runner.invoke(app, ["unmap", BP_MONTHLY]).exit_code == 0
+    ranking = _search("", BP_MONTHLY)["ranking"]
+    assert ranking["source"] == "live" and ranking["candidates"][0]["service_id"] == 1
+    # A variant the sync ranked and found nothing for: that abstention is the answer.
+    abstained = _search("", "CFQ7TTC0LCHC:0002/Commercial/OneYear/Annual")["ranking"]
+    assert abstained["source"] == "sync" and abstained["candidates"] == []
