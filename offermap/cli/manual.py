@@ -126,7 +126,11 @@ def _report(kind: str, result: dict[str, Any]) -> None:
         line.append(literal(item.get("reason") or ""))
         errors.print(line, highlight=False)
     if kind == "unmap" and result["unmapped"]:
-        say(console, "The next `offermap sync` proposes services for them again.")
+        say(
+            console,
+            "`offermap proposals` lists candidates for what was unmapped (if the latest sync "
+            "ran while it was mapped, after the next `offermap sync`).",
+        )
 
 
 def _interrupted(db_path: Path, connection_id: str, recorded: manual_lib.Recorded) -> None:

@@ -479,6 +479,13 @@ def reject(
 _KIND_WORDS = {"approve": "map", "unmap": "unmap", "reject": "reject"}
 
 
+def _kind(row: dict[str, Any]) -> str:
+    """approve (a proposal), map (by hand), unmap or reject."""
+    if row["kind"] == "approve" and row.get("source") == "proposal":
+        return "approve"
+    return _KIND_WORDS.get(row["kind"], row["kind"])
+
+
 def _decision_service(row: dict[str, Any]) -> Text:
     if row.get("service_id") is None:
         return Text("")
@@ -487,7 +494,7 @@ def _decision_service(row: dict[str, Any]) -> Text:
 
 def _decision_compact(row: dict[str, Any]) -> list[Text]:
     head = literal(f"decision {row['decision_id']}", style="bold")
-    head.append(f"  {_KIND_WORDS.get(row['kind'], row['kind'])}  {row['state']}  ")
+    head.append(f"  {_kind(row)}  {row['state']}  ")
     head.append(literal(row["handle"]))
     out = [head, literal(row["offer_name"] or row["offer_id"])]
     if row.get("service_id") is not None:
@@ -507,7 +514,7 @@ def decisions_listing(title: str) -> Listing:
         title,
         [
             Column("decision", lambda r: literal(r["decision_id"]), "number"),
-            Column("kind", lambda r: literal(_KIND_WORDS.get(r["kind"], r["kind"])), "id"),
+            Column("kind", lambda r: literal(_kind(r)), "id"),
             Column("state", lambda r: literal(r["state"]), "id"),
             Column("handle (offer/segment/term/billing)", lambda r: literal(r["handle"]), "id"),
             Column("offer", lambda r: literal(r["offer_name"] or r["offer_id"]), "text", 12),
@@ -518,6 +525,16 @@ def decisions_listing(title: str) -> Listing:
         ],
         _decision_compact,
     )
+
+
+# What to do next with the decisions of each listed state.
+_DECISION_NEXT = {
+    "pending": [
+        "Take one back with `offermap withdraw DECISION_ID`; apply them with `offermap apply`."
+    ],
+    "rejected": ["Undo a rejection with `offermap withdraw DECISION_ID`."],
+    "all": ["Pending and rejected ones can be taken back with `offermap withdraw DECISION_ID`."],
+}
 
 
 def decisions(
@@ -577,10 +594,7 @@ def decisions(
         total=total,
         offset=offset,
         pager=not no_pager,
-        after=[
-            "Take one back with `offermap withdraw DECISION_ID`; apply pending ones with "
-            "`offermap apply`."
-        ],
+        after=_DECISION_NEXT.get(state.strip().lower(), []),
     )
 
 

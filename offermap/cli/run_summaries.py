@@ -40,6 +40,8 @@ def drift_line(db_path: str, connection_id: str) -> str:
     from offermap.reports.mapping_health import health_summary
 
     found = health_summary(db_path, connection_id)
+    if not found["mappings"]:
+        return "Mapping health: no mapping yet."
     if not found["drifted"]:
         return f"Mapping health: all {found['mappings']:,} mappings still hold."
     by_rule = ", ".join(f"{rule}: {n}" for rule, n in found["drift_by_rule"].items())

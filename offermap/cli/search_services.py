@@ -269,6 +269,7 @@ def search(
                 "create it in Autotask, then run `offermap sync`.",
             )
     rows = _ranking_rows(ranking, limit)
+    console.print()
     if rows:
         console.print(render(_ranking_listing(ranking), rows, console.width))
     else:
