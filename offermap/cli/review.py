@@ -288,6 +288,10 @@ def _chosen_ids(
     return ids, review_lib.notes_in_file(ids, rows)
 
 
+def _count(n: int, word: str) -> str:
+    return f"{n:,} {word}" + ("" if n == 1 else "s")
+
+
 def stdin_is_terminal() -> bool:
     """Whether a person can answer a question on stdin."""
     return sys.stdin.isatty()
@@ -391,13 +395,13 @@ def _decide(
     if verb == "approve":
         say(
             console,
-            f"Approved {len(decided):,} proposals. Run `offermap apply` to map them; "
+            f"Approved {_count(len(decided), 'proposal')}. Run `offermap apply` to map them; "
             "`offermap withdraw DECISION_ID` takes one back before that.",
         )
     else:
         say(
             console,
-            f"Rejected {len(decided):,} proposals; they will not be proposed again "
+            f"Rejected {_count(len(decided), 'proposal')}; they will not be proposed again "
             "(`offermap withdraw DECISION_ID` undoes a rejection).",
         )
 
