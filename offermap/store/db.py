@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 
 from offermap.errors import OffermapError
-from offermap.store.migrations import SchemaState, inspect_schema, migrate
+from offermap.store.migrations import SchemaState, available_migrations, inspect_schema, migrate
 
 log = logging.getLogger(__name__)
 
@@ -129,6 +129,13 @@ def _refuse_other_formats(path: Path) -> None:
         raise _not_duckdb(path)
 
 
+def _behind(state: SchemaState) -> bool:
+    """Whether an offermap database lacks migrations this offermap ships."""
+    return state.kind == "offermap" and any(
+        version not in state.applied for version, _, _ in available_migrations()
+    )
+
+
 def _checked_schema(con: duckdb.DuckDBPyConnection, path: Path, read_only: bool) -> SchemaState:
     state = inspect_schema(con)
     if state.kind == "foreign":
@@ -218,6 +225,13 @@ def open_store(
     con = _connect_waiting(path, read_only, lock_timeout)
     try:
         state = _checked_schema(con, path, read_only)
+        if read_only and _behind(state):
+            # A file an earlier offermap wrote lacks today's columns: bring it up to date
+            # once, through a short write, and read on (a reader would fail on them).
+            con.close()
+            with open_store(path, lock_timeout=lock_timeout):
+                pass
+            con = _connect_waiting(path, read_only, lock_timeout)
         if not read_only:
             migrate(con, state)
         yield con
