@@ -6,10 +6,12 @@ from typing import Any
 
 from prefect import flow
 from prefect.futures import wait
-from prefect.runtime import flow_run
+from prefect.states import Completed, Failed
 
+from flows.naming import current_run_name, name_upcoming_runs
+from flows.outcome import ends_as
 from offermap.runs import new_run_id
-from tasks.artifacts import proposals_artifact, sync_counts_artifact
+from tasks.artifacts import proposals_artifact, sync_counts_artifact, sync_message
 from tasks.context import failure_text, resolve_target
 from tasks.limits import writer_slot
 from tasks.sync import (
@@ -25,8 +27,7 @@ from tasks.sync import (
 
 
 def _run_name() -> str:
-    connection_id, _ = resolve_target(flow_run.parameters.get("connection_id"), "-")
-    return f"sync-{connection_id}"
+    return current_run_name("sync")
 
 
 @flow(name="sync", flow_run_name=_run_name)
@@ -38,8 +39,10 @@ def sync(
 ) -> dict[str, Any]:
     """Bring a connection's snapshots up to date and propose mappings for unmapped offers.
 
-    Holds the connection's writer slot for the whole run and publishes artifacts: counts per
-    stage, the input suites' results and the proposals awaiting review.
+    Holds the connection's writer lock for the whole run and publishes artifacts: counts per
+    stage (every source that was read, even when the other failed), the input suites' results,
+    the proposals awaiting review, and where and why a failed run stopped. The run's state
+    message says what it did, or "failed at validate: 2 expectations failed".
 
     Args:
         connection_id: the connection's slug (default: OFFERMAP_CONNECTION).
@@ -51,6 +54,7 @@ def sync(
             OFFERMAP_MAX_SNAPSHOT_SHRINK, when the operator knows they are really gone.
     """
     connection_id, db_path = resolve_target(connection_id, db_path)
+    name_upcoming_runs("sync")
     run_id = new_run_id("sync")
     summary: dict[str, Any] = {"run_id": run_id, "connection_id": connection_id, "db_path": db_path}
     with writer_slot(connection_id, db_path):
@@ -63,10 +67,16 @@ def sync(
             )
             subscriptions = extract_subscriptions_task.submit(db_path, connection_id, run_id)
             wait([services, subscriptions])
-            summary["extract"] = {
-                "autotask": services.result(),
-                "cloudcockpit": subscriptions.result(),
-            }
+            # Each source that was read is counted, even when the other failed.
+            summary["extract"] = {}
+            failure: Exception | None = None
+            for source, future in (("autotask", services), ("cloudcockpit", subscriptions)):
+                try:
+                    summary["extract"][source] = future.result()
+                except Exception as exc:
+                    failure = failure or exc
+            if failure is not None:
+                raise failure
             step = "validate"
             summary["validation"] = validate_inputs_task(db_path, connection_id, run_id)
             step = "publish"
@@ -79,6 +89,10 @@ def sync(
         except Exception as exc:
             abandon_sync_task(db_path, run_id, step)
             sync_counts_artifact(connection_id, summary, failed_stage=step, error=failure_text(exc))
-            raise
+            # The run fails with the error itself (a caller gets it raised), and its state
+            # says where and why in a line.
+            return ends_as(
+                Failed(message=sync_message(summary, failed_stage=step, error=exc), data=exc)
+            )
     sync_counts_artifact(connection_id, summary)
-    return summary
+    return ends_as(Completed(message=sync_message(summary), data=summary))

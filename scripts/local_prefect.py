@@ -25,9 +25,12 @@ from typing import IO, Any
 import httpx
 
 from flows.local_server import die_with_parent
+from flows.naming import planned_name
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 WORK_POOL = "offermap-process"
+# How often make ui names the runs the scheduler planned (a worker takes them 10 s early).
+_NAMING_SECONDS = 3.0
 _PREFECT = Path(sys.executable).with_name("prefect")
 
 
@@ -249,6 +252,28 @@ class LocalPrefect:
                 return runs
             time.sleep(1.0)
 
+    def name_scheduled_runs(self) -> int:
+        """Give offermap's scheduled runs their final names (`sync-acme-20261124-090000`) before
+        a worker picks them up, so that its log names them as the UI does; how many."""
+        flows = {f["id"]: f["name"] for f in self.api("POST", "/flows/filter", {})}
+        scheduled = self.api(
+            "POST",
+            "/flow_runs/filter",
+            {"flow_runs": {"state": {"type": {"any_": ["SCHEDULED"]}}}, "limit": 200},
+        )
+        renamed = 0
+        for run in scheduled:
+            name = planned_name(
+                flows.get(run["flow_id"], ""),
+                run.get("parameters") or {},
+                run["name"],
+                datetime.fromisoformat(run["expected_start_time"]),
+            )
+            if name:
+                self.api("PATCH", f"/flow_runs/{run['id']}", {"name": name})
+                renamed += 1
+        return renamed
+
     def stop(self, timeout: float = 20.0) -> list[Stopped]:
         """Stop the workers, then the server: each gets SIGTERM (with its process group) and
         `timeout` seconds before SIGKILL. Returns how each ended, in the order they stopped."""
@@ -386,6 +411,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"Flows read the sandbox emulators and write {worker_env['OFFERMAP_DB']}.")
             print("Waiting for the scheduler to plan the first runs...", flush=True)
             runs = stack.wait_for_schedules()
+            stack.name_scheduled_runs()
             print("Next scheduled runs:")
             print("\n".join(next_run_lines(runs, datetime.now(UTC))))
             print("Start one now from the UI (Quick run) or with:")
@@ -395,7 +421,10 @@ def main(argv: list[str] | None = None) -> int:
             )
             print("Press Ctrl-C (or send SIGTERM) to stop the worker and the server.", flush=True)
             while True:
-                time.sleep(3600)
+                time.sleep(_NAMING_SECONDS)
+                # Runs the scheduler adds later get their names too; a busy server can wait.
+                with suppress(httpx.HTTPError):
+                    stack.name_scheduled_runs()
         except KeyboardInterrupt:
             print("\nStopping the worker, then the server...", flush=True)
         except (LocalPrefectError, httpx.HTTPError) as exc:

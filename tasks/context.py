@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from offermap.settings import load_offermap_settings
 
-_MAX_FAILURE_CHARS = 300
-
 
 def resolve_target(connection_id: str | None, db_path: str | None) -> tuple[str, str]:
     """The connection id and DuckDB path: explicit values win, OFFERMAP_* settings fill in."""
@@ -16,6 +14,6 @@ def resolve_target(connection_id: str | None, db_path: str | None) -> tuple[str,
 
 
 def failure_text(exc: BaseException) -> str:
-    """A short line naming a failure for an artifact (the clients' messages carry no secrets)."""
-    text = f"{type(exc).__name__}: {exc}"
-    return text if len(text) <= _MAX_FAILURE_CHARS else text[: _MAX_FAILURE_CHARS - 1] + "…"
+    """A failure named for an artifact, whole: its kind and its text (which, from offermap's
+    clients, carries no secrets: they redact before anything else)."""
+    return f"{type(exc).__name__}: {exc}"

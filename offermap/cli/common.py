@@ -107,9 +107,13 @@ def print_json(payload: Any) -> None:
 def progress_bars() -> Iterator[ProgressReport]:
     """Progress bars on stderr, one per step reported as (what, done, total or None).
 
-    Stderr keeps `--json` output clean; the bars vanish when done (the summary follows), and
-    rich draws nothing when stderr is not a terminal.
+    Stderr keeps `--json` output clean; the bars vanish when done (the summary follows).
+    When stderr is not a terminal there are no bars at all (rich would still leave a blank
+    line behind).
     """
+    if not errors.is_terminal:
+        yield lambda what, done, total: None
+        return
     progress = Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),

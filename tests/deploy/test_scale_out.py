@@ -254,7 +254,11 @@ def test_two_workers_share_scheduled_runs_one_writer_per_connection_one_rate_per
     losers = [
         name
         for name in ("sync-c", "apply-c")
-        if _said(server, ids[name], r"^Waiting for connection c: (sync|apply)-c .*it went first")
+        if _said(
+            server,
+            ids[name],
+            r"^Waiting for connection c: (sync|apply)-c-\d{8}-\d{6} \(pid .*it went first",
+        )
     ]
     assert len(losers) == 1, {n: _logs(server, ids[n]) for n in ("sync-c", "apply-c")}
     loser = losers[0]

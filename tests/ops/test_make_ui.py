@@ -22,6 +22,7 @@ import httpx
 import pytest
 import yaml
 
+from flows.naming import run_name
 from scripts.local_prefect import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -187,7 +188,12 @@ def test_make_ui_schedules_every_deployment_runs_a_scheduled_sync_and_stops_on_s
         (make_ui.home / "worker.log").read_text()[-5000:],
     )
     assert run["auto_scheduled"]
-    assert run["id"] in (make_ui.home / "worker.log").read_text()
+    # Named for its connection and scheduled time before the worker took it, so that the
+    # worker's log and the UI name it alike.
+    assert run["name"] == run_name("sync", "default", due)
+    worker_log = (make_ui.home / "worker.log").read_text()
+    assert f"Flow run '{run['name']}' submitted to infrastructure" in worker_log
+    assert run["state"]["message"].endswith("proposals await review"), run["state"]
 
     # 3. The server logged no error while it scheduled and ran all this.
     server_log = (make_ui.home / "server.log").read_text(errors="replace")
