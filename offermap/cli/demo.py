@@ -158,7 +158,8 @@ def run_demo() -> int:
             "COLUMNS": os.environ.get("COLUMNS", "140"),
         }
         _cli(["proposals", "--limit", "8"], env)
-        _cli(["approve", "--min-score", str(DEMO_MIN_SCORE)], env)
+        # --yes: the demo is the analyst's decision already made (approve asks above 20).
+        _cli(["approve", "--min-score", str(DEMO_MIN_SCORE), "--yes"], env)
         mistake = _rule_breaking_pair(db_path)
         if mistake:
             console.print(

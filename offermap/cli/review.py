@@ -487,7 +487,8 @@ def _kind(row: dict[str, Any]) -> str:
     """approve (a proposal), map (by hand), unmap or reject."""
     if row["kind"] == "approve" and row.get("source") == "proposal":
         return "approve"
-    return _KIND_WORDS.get(row["kind"], row["kind"])
+    kind = str(row["kind"])
+    return _KIND_WORDS.get(kind, kind)
 
 
 def _decision_service(row: dict[str, Any]) -> Text:

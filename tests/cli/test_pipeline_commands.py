@@ -32,7 +32,7 @@ def test_sync_and_apply_print_json_a_script_can_read(
     assert summary["extract"]["autotask"]["records"] == len(sandbox.tenant.autotask_services)
     assert summary["awaiting_review"] > 0
 
-    assert runner.invoke(app, ["approve", "--min-score", "0.9"]).exit_code == 0
+    assert runner.invoke(app, ["approve", "--min-score", "0.9", "--yes"]).exit_code == 0
     result = runner.invoke(app, ["apply", "--json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["applied"]
