@@ -66,8 +66,10 @@ def sync(
       offermap sync --accept-shrink
     """
     from flows.command import command_runtime
+    from offermap.settings import check_api_settings
 
     db_path, connection_id = target(db, connection)
+    check_api_settings()  # every missing setting named at once, before Prefect starts
     with command_runtime("sync", db_path, verbose=verbose, say=_say):
         from flows.sync import sync as sync_flow
         from tasks.progress import listening
