@@ -32,6 +32,8 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
+# Services of the name search a table shows; --csv and --json list them all.
+_SHOWN_NAMES = 25
 CSV_COLUMNS: tuple[str, ...] = (
     "list",
     "rank",
@@ -250,7 +252,14 @@ def search(
         head.append(f" #{variant['mapped_service_id']}")
     console.print(head)
     if found.services:
-        console.print(render(_search_listing(found, words), found.services, console.width))
+        shown = found.services[:_SHOWN_NAMES]
+        console.print(render(_search_listing(found, words), shown, console.width))
+        if len(found.services) > len(shown):
+            say(
+                console,
+                f"... and {len(found.services) - len(shown):,} more beginning with "
+                f'"{words}": type more of the name (--csv or --json lists them all).',
+            )
     else:
         best = _best(ranking.result.candidates)
         if best is not None:

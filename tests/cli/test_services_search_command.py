@@ -169,3 +169,15 @@ def test_a_variant_mapped_when_the_sync_ran_is_ranked_now_once_unmapped(db: Path
     # A variant the sync ranked and found nothing for: that abstention is the answer.
     abstained = _search("", "CFQ7TTC0LCHC:0002/Commercial/OneYear/Annual")["ranking"]
     assert abstained["source"] == "sync" and abstained["candidates"] == []
+
+
+def test_a_short_prefix_shows_the_first_services_and_says_how_many_more(
+    db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from offermap.cli import search_services as search_cli
+
+    monkeypatch.setattr(search_cli, "_SHOWN_NAMES", 2)
+    result = runner.invoke(app, ["services", "search", "", "-o", BP_MONTHLY], env={"COLUMNS": "80"})
+    assert result.exit_code == 0, result.output
+    assert "... and 3 more beginning with" in " ".join(result.stdout.split())
+    assert len(_search("", BP_MONTHLY)["services"]) == 5  # --json lists them all
