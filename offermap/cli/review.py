@@ -312,11 +312,11 @@ def _confirm(verb: str, count: int, yes: bool) -> None:
 
 def _preview(title: str, chosen: list[dict[str, Any]], verb: str) -> None:
     rows = [with_reasons(r) for r in chosen]
+    # Every row, through the pager on a terminal: a dry run is read before saying yes.
     show(
         console,
         proposals_listing(title),
         rows,
-        pager=False,
         after=[
             f"Nothing was recorded (--dry-run). To {verb} them, run it again without --dry-run."
         ],
