@@ -4,7 +4,8 @@
   first, so that deleting `.offermap/` is a safe reset.
 - Quiet by default: Prefect's own log lines (a temporary server, task states, tracebacks of a
   failed run) go to a log file; the command line prints progress and one line per outcome.
-  Warnings of offermap itself (a database another process holds) still reach the terminal.
+  What a person needs while the run goes on still reaches the terminal: that the run waits
+  for a database another process holds, or for another run of the connection.
   `--verbose` shows everything as it happens, as before.
 - The Prefect API: the configured server, or a temporary one that ends with the command
   (see `flows.local_server`).
@@ -47,11 +48,13 @@ def _writes_to_terminal(handler: logging.Handler) -> bool:
     )
 
 
-class _OffermapWarnings(logging.Filter):
-    """Lets through what a person at the terminal needs: offermap's own warnings and errors."""
+class _WaitingNotices(logging.Filter):
+    """Lets through what a person at the terminal needs while the run goes on: the store's
+    warnings (another process holds the database, and this run waits for it). A failure is
+    not let through: the command ends with it, in one line."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return record.levelno >= logging.WARNING and record.name.startswith("offermap")
+        return record.levelno >= logging.WARNING and record.name.startswith("offermap.store")
 
 
 class _Say(logging.Handler):
@@ -70,7 +73,7 @@ class _Say(logging.Handler):
 
 @contextmanager
 def _logs_to_file(log: Path, say: Callable[[str], None] | None) -> Iterator[None]:
-    """Send every terminal-bound log line to `log`; keep offermap's warnings on the terminal."""
+    """Send every terminal-bound log line to `log`; keep the store's warnings on the terminal."""
     log.parent.mkdir(parents=True, exist_ok=True)
     from prefect.logging.formatters import PrefectFormatter
 
@@ -94,7 +97,7 @@ def _logs_to_file(log: Path, say: Callable[[str], None] | None) -> Iterator[None
                 logger.addHandler(to_file)
                 swapped.append((logger, handler))
     terminal: logging.Handler = _Say(say) if say else logging.StreamHandler(sys.stderr)
-    terminal.addFilter(_OffermapWarnings())
+    terminal.addFilter(_WaitingNotices())
     terminal.setFormatter(logging.Formatter("%(message)s"))
     root = logging.getLogger()
     root.addHandler(terminal)
@@ -123,8 +126,8 @@ def command_runtime(
     Args:
         command: names the log file, e.g. "sync" for `.offermap/logs/sync.log`.
         verbose: print Prefect's log lines as they happen instead of writing them to the file.
-        say: prints one line for a person (default: plain stderr); offermap's own warnings go
-            through it when not verbose.
+        say: prints one line for a person (default: plain stderr); the store's warnings (a
+            wait for the database) go through it when not verbose.
 
     Raises:
         flows.local_server.LocalServerError: a temporary Prefect server was needed and did

@@ -31,6 +31,7 @@ from offermap.errors import OffermapError
 
 _PR_SET_PDEATHSIG = 1
 _STOP_SECONDS = 10.0
+_MIN_STARTUP_SECONDS = 90.0
 
 
 class LocalServerError(OffermapError):
@@ -160,9 +161,12 @@ def command_api(log: Path) -> Iterator[str]:
             preexec_fn=die_with_parent(),  # before the flow starts threads of its own
         )
     try:
-        _wait_until_up(
-            process, url, float(PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS.value()), log
+        # A first start creates and migrates Prefect's database: on a busy machine that takes
+        # longer than Prefect's 20 s default, so never less than _MIN_STARTUP_SECONDS.
+        timeout = max(
+            float(PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS.value()), _MIN_STARTUP_SECONDS
         )
+        _wait_until_up(process, url, timeout, log)
         with temporary_settings(updates={PREFECT_API_URL: url}):
             yield url
     finally:
