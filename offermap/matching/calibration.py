@@ -82,11 +82,17 @@ def shipped() -> Calibration:
     return parse_calibration(text)
 
 
+@lru_cache(maxsize=16)
+def _positions(knots: Knots) -> list[float]:
+    # Scores are calibrated hundreds of thousands of times a run: read the x's once.
+    return [x for x, _ in knots]
+
+
 def calibrated(raw: float, knots: Sequence[tuple[float, float]] | None = None) -> float:
     """The chance (0..1) that a pair with this raw score is right, by the knots (shipped ones
     when not given)."""
-    knots = knots if knots is not None else shipped().knots
-    xs = [x for x, _ in knots]
+    knots = tuple(knots) if knots is not None else shipped().knots
+    xs = _positions(knots)
     if raw <= xs[0]:
         return knots[0][1]
     if raw >= xs[-1]:

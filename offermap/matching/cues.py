@@ -272,13 +272,16 @@ def analyse_tokens(tokens: list[str], notes: tuple[str, ...] = ()) -> NameAnalys
     billings: list[str] = []
     phrases: list[str] = []
     for pattern, term, billing in _CUES:
+        seen = False
         for match in pattern.finditer(text):
+            seen = True
             phrases.append(match.group(0))
             if term is not None:
                 terms.append(term)
             if billing is not None:
                 billings.append(billing)
-        text = pattern.sub(" ", text)
+        if seen:  # most names hold one cue at most: skip the other patterns' second pass
+            text = pattern.sub(" ", text)
     for match in _BARE_MONTHLY.finditer(text):
         phrases.append(match.group(0))
         billings.append("Monthly")
@@ -299,13 +302,15 @@ def analyse_tokens(tokens: list[str], notes: tuple[str, ...] = ()) -> NameAnalys
     segment_phrase: str | None = None
     for pattern, name in _SEGMENTS:
         found = pattern.search(text)
-        if found and segment is None:
+        if found is None:
+            continue
+        if segment is None:
             segment, segment_phrase = name, found.group(0)
         text = pattern.sub(" ", text)
     for pattern, marker in _MARKERS:
         if pattern.search(text):
             markers.add(marker)
-        text = pattern.sub(" ", text)
+            text = pattern.sub(" ", text)
     core = tuple(dict.fromkeys(_product_words(text.split())))
     distinct_terms = set(terms)
     distinct_billings = set(billings)

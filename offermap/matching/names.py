@@ -299,7 +299,7 @@ def _spec_kind(word: str) -> str | None:
 
 
 @lru_cache(maxsize=65536)
-def _specs(words: tuple[str, ...]) -> dict[str, frozenset[str]]:
+def _specs(words: tuple[str, ...]) -> dict[str, frozenset[str]]:  # memoised: names repeat
     kinds: dict[str, set[str]] = {}
     for word in words:
         kind = _spec_kind(word)
@@ -308,9 +308,10 @@ def _specs(words: tuple[str, ...]) -> dict[str, frozenset[str]]:
     return {kind: frozenset(found) for kind, found in kinds.items()}
 
 
+@lru_cache(maxsize=65536)
 def _spec_factors(
     offer_words: tuple[str, ...], service_words: tuple[str, ...], *, conflicts_only: bool = False
-) -> list[tuple[float, str]]:
+) -> tuple[tuple[float, str], ...]:
     """Sizes, capacities, tiers, bands and numbers: the product, not noise.
 
     When both names state a measure of one kind and the values differ ("128gb" against
@@ -340,7 +341,7 @@ def _spec_factors(
                     f"the service name has a number the offer lacks: {', '.join(sorted(found))}",
                 )
             )
-    return factors[:2]
+    return tuple(factors[:2])
 
 
 def _audience_factor(offer: OfferProfile, service: ServiceProfile) -> tuple[float, str] | None:

@@ -30,6 +30,7 @@ class WordMatches:
         self._profiles = profiles
         self._weights = weights
         self._memo: dict[tuple[tuple[str, ...], int], WordMatch] = {}
+        self._fits: dict[tuple[_Signature, int], float] = {}
         self._best: dict[int, list[_Best]] = {}
 
     def get(self, offer_words: tuple[str, ...], position: int) -> WordMatch:
@@ -45,8 +46,12 @@ class WordMatches:
     def fit(self, offer: OfferProfile, position: int) -> float:
         """How well an offer fits the service at `position`: word similarity times the
         factors that tell sibling SKUs apart (editions, sizes, tiers, audience, markers)."""
-        similarity = self.get(offer.analysis.core, position).similarity
-        return similarity * conflict_factor(offer, self._profiles[position])
+        key = (_signature(offer), position)
+        found = self._fits.get(key)
+        if found is None:
+            similarity = self.get(offer.analysis.core, position).similarity
+            found = self._fits[key] = similarity * conflict_factor(offer, self._profiles[position])
+        return found
 
     def survey(self, offers: Iterable[OfferProfile], index: ServiceIndex) -> None:
         """Find, for every service near some offer, the two best-fitting distinct offers."""
