@@ -24,8 +24,8 @@ from typing import IO, Any
 
 import httpx
 
-from flows.local_server import die_with_parent
 from flows.naming import planned_name
+from offermap.cli.prefect_server import die_with_parent
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 WORK_POOL = "offermap-process"

@@ -65,7 +65,7 @@ def sync(
 
       offermap sync --accept-shrink
     """
-    from flows.command import command_runtime
+    from offermap.cli.prefect_runtime import command_runtime
     from offermap.settings import check_api_settings
 
     db_path, connection_id = target(db, connection)
@@ -103,7 +103,7 @@ def apply(
 
       offermap apply --connection acme --json
     """
-    from flows.command import command_runtime
+    from offermap.cli.prefect_runtime import command_runtime
 
     db_path, connection_id = target(db, connection)
     with command_runtime("apply", db_path, verbose=verbose, say=_say):
@@ -128,8 +128,8 @@ def demo(verbose: VerboseOption = False) -> None:
 
       offermap demo
     """
-    from flows.command import command_runtime
     from offermap.cli.demo import run_demo
+    from offermap.cli.prefect_runtime import command_runtime
     from offermap.settings import load_offermap_settings
 
     with command_runtime("demo", load_offermap_settings().db, verbose=verbose, say=_say):

@@ -8,7 +8,7 @@
   for a database another process holds, or for another run of the connection.
   `--verbose` shows everything as it happens, as before.
 - The Prefect API: the configured server, or a temporary one that ends with the command
-  (see `flows.local_server`).
+  (see `offermap.cli.prefect_server`).
 
 Prefect is imported only after the home folder exists: it creates only the last level itself.
 """
@@ -23,7 +23,7 @@ from contextlib import ExitStack, contextmanager
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
-from flows.local_server import command_api, prepare_prefect_home
+from offermap.cli.prefect_server import command_api, prepare_prefect_home
 
 # Enough history to read back the last few runs, bounded so a log never fills a disk.
 _LOG_BYTES = 5_000_000
@@ -130,7 +130,7 @@ def command_runtime(
             wait for the database) go through it when not verbose.
 
     Raises:
-        flows.local_server.LocalServerError: a temporary Prefect server was needed and did
+        offermap.cli.prefect_server.LocalServerError: a temporary Prefect server was needed and did
             not start.
     """
     prepare_prefect_home()
