@@ -130,3 +130,59 @@ def test_the_apply_that_gives_up_waiting_says_why_and_writes_nothing(
     held = outcome(first)
     assert held is not None and _applied(held) == expected
     _check_single_application(db, expected)
+
+
+# --- The writer lock of a connection (tasks.writer_lock): the OS releases it with its holder ----
+
+_HOLDER = """
+import sys, time
+from tasks.writer_lock import writer_lock
+with writer_lock(sys.argv[1], "race", holder="sync-race-20261201-090000"):
+    print("locked", flush=True)
+    time.sleep(600)
+"""
+
+
+def test_a_writer_lock_dies_with_its_holder_and_a_waiter_is_told_who_holds_it(
+    tmp_path: Path,
+) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import threading
+
+    from tasks.writer_lock import writer_lock
+
+    db = tmp_path / "race.duckdb"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", _HOLDER, str(db)],
+        cwd=Path(__file__).resolve().parents[2],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    told: list[str] = []
+    got_it = threading.Event()
+
+    def wait_for_it() -> None:
+        with writer_lock(db, "race", holder="apply-race", on_wait=lambda who, _s: told.append(who)):
+            got_it.set()
+
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+        waiter = threading.Thread(target=wait_for_it, daemon=True)
+        waiter.start()
+        deadline = time.monotonic() + 30
+        while not told and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not got_it.is_set()
+        assert told and told[0].startswith(f"sync-race-20261201-090000 (pid {holder.pid} on ")
+        os.kill(holder.pid, signal.SIGKILL)
+        assert holder.wait() == -9
+        # The kernel dropped the dead holder's lock: the waiter has it at once.
+        waiter.join(timeout=30)
+        assert got_it.is_set()
+    finally:
+        if holder.poll() is None:
+            holder.kill()
+            holder.wait()
