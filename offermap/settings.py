@@ -159,7 +159,6 @@ class OffermapSettings(_Base):
     # snapshot is refused (a partial answer must not replace a good snapshot); 1 turns it off.
     max_snapshot_shrink: float = Field(default=DEFAULT_MAX_SNAPSHOT_SHRINK, ge=0, le=1)
 
-
     @field_validator("connection")
     @classmethod
     def _slug(cls, value: str) -> str:
