@@ -27,6 +27,7 @@ ID_FIELDS: tuple[str, ...] = (
 )
 # A generic prefix before a separator: "M365 Subscription - ", "Microsoft 365: ", "S/".
 _PREFIX_RE = re.compile(r"^\s*(?:s\s*/|([^-–—|:/]{1,40}?)\s*(?:\s[-–—|]|:)\s)", re.IGNORECASE)
+_WORD_RE = re.compile(r"[a-z0-9]+")
 _FAMILY_WORDS = frozenset(
     {
         "microsoft", "ms", "msft", "365", "m365", "o365", "office", "cloud", "online", "csp",
@@ -155,10 +156,11 @@ def _generic_prefix(text: str) -> frozenset[str]:
     found = _PREFIX_RE.match(text)
     if found is None:
         return frozenset()
-    words = raw_tokens(found.group(1) or "")
-    if not set(words) <= _FAMILY_WORDS:
+    # Most names have a separator after the product ("... - Monthly"): a plain split rules
+    # them out before the full tokeniser runs.
+    if not set(_WORD_RE.findall((found.group(1) or "").lower())) <= _FAMILY_WORDS:
         return frozenset()
-    return frozenset(analyse_tokens(words).core)
+    return frozenset(analyse_tokens(raw_tokens(found.group(1) or "")).core)
 
 
 def analyse_name(text: str, vocabulary: Vocabulary) -> NameAnalysis:

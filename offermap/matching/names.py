@@ -372,15 +372,17 @@ def conflict_factor(offer: OfferProfile, service: ServiceProfile) -> float:
     audience and hard markers. Used to judge which known offer fits a service best."""
     offer_words, service_words = offer.analysis.core, service.analysis.core
     factor = 1.0
-    if _edition_conflict(offer_words, service_words) is not None:
-        factor *= EDITION_CONFLICT_FACTOR
-    for value, _ in _spec_factors(offer_words, service_words, conflicts_only=True):
-        factor *= value
-    audience = _audience_factor(offer, service)
-    if audience is not None:
-        factor *= audience[0]
     if (offer.analysis.markers ^ service.analysis.markers) & HARD_MARKERS:
         factor *= HARD_MARKER_FACTOR
+    if offer.analysis.audience is not None or service.analysis.audience is not None:
+        audience = _audience_factor(offer, service)
+        if audience is not None:
+            factor *= audience[0]
+    if _editions(offer_words) and _edition_conflict(offer_words, service_words) is not None:
+        factor *= EDITION_CONFLICT_FACTOR
+    if _specs(offer_words):
+        for value, _ in _spec_factors(offer_words, service_words, conflicts_only=True):
+            factor *= value
     return factor
 
 
@@ -392,22 +394,27 @@ def _rival_factor(rival: Rival) -> tuple[float, str]:
     )
 
 
+_MARKER_LABELS = {
+    "noteams": "'no Teams'",
+    "noaudio": "'no audio conferencing'",
+    "eea": "'EEA'",
+    "segmentpricing": "segment pricing ('Education Pricing', 'Non-Profit Pricing')",
+}
+
+
 def _marker_factors(offer: OfferProfile, service: ServiceProfile) -> list[tuple[float, str]]:
     factors: list[tuple[float, str]] = []
     offer_markers = offer.analysis.markers
     service_markers = service.analysis.markers
+    if offer_markers == service_markers:
+        return factors
     for marker in sorted((offer_markers ^ service_markers) - {"legacy"}):
         side = (
             "the service has it, the offer does not"
             if marker in service_markers
             else ("the offer has it, the service does not")
         )
-        label = {
-            "noteams": "'no Teams'",
-            "noaudio": "'no audio conferencing'",
-            "eea": "'EEA'",
-            "segmentpricing": "segment pricing ('Education Pricing', 'Non-Profit Pricing')",
-        }.get(marker, marker)
+        label = _MARKER_LABELS.get(marker, marker)
         if marker in HARD_MARKERS:
             factors.append((HARD_MARKER_FACTOR, f"{label} variant marker: {side}"))
         else:

@@ -31,6 +31,7 @@ class WordMatches:
         self._weights = weights
         self._memo: dict[tuple[tuple[str, ...], int], WordMatch] = {}
         self._fits: dict[tuple[_Signature, int], float] = {}
+        self._signatures: dict[tuple[str, str], _Signature] = {}
         self._best: dict[int, list[_Best]] = {}
 
     def get(self, offer_words: tuple[str, ...], position: int) -> WordMatch:
@@ -46,17 +47,24 @@ class WordMatches:
     def fit(self, offer: OfferProfile, position: int) -> float:
         """How well an offer fits the service at `position`: word similarity times the
         factors that tell sibling SKUs apart (editions, sizes, tiers, audience, markers)."""
-        key = (_signature(offer), position)
+        key = (self._signature(offer), position)
         found = self._fits.get(key)
         if found is None:
             similarity = self.get(offer.analysis.core, position).similarity
             found = self._fits[key] = similarity * conflict_factor(offer, self._profiles[position])
         return found
 
+    def _signature(self, offer: OfferProfile) -> _Signature:
+        key = (offer.provider_offer_id, offer.name)
+        found = self._signatures.get(key)
+        if found is None:
+            found = self._signatures[key] = _signature(offer)
+        return found
+
     def survey(self, offers: Iterable[OfferProfile], index: ServiceIndex) -> None:
         """Find, for every service near some offer, the two best-fitting distinct offers."""
         for offer in offers:
-            signature = _signature(offer)
+            signature = self._signature(offer)
             for position in index.pool(offer, self._weights).tolist():
                 fit = self.fit(offer, position)
                 best = self._best.setdefault(position, [])
@@ -69,7 +77,7 @@ class WordMatches:
     def rival(self, offer: OfferProfile, position: int) -> Rival | None:
         """Another known offer that fits the service clearly better than this one, if any."""
         own = self.fit(offer, position)
-        signature = _signature(offer)
+        signature = self._signature(offer)
         for fit, other, rival in self._best.get(position, ()):
             if other != signature:
                 if fit - own >= RIVAL_MARGIN:
