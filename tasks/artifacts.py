@@ -33,7 +33,6 @@ APPLY_OUTCOMES = {
     "unchanged": "unchanged",
 }
 _NUMPY_REPR = re.compile(r"\bnp\.[a-z]+[0-9]*\(([^()]*)\)")
-_RULE_IN_REASON = re.compile(r"(?:^|; )(R[0-9]+): ")
 
 
 def artifact_key(*parts: str) -> str:
@@ -223,9 +222,7 @@ def proposals_artifact(db_path: str, connection_id: str, run_id: str) -> int:
 
 def broken_rules(decision: dict[str, Any]) -> list[str]:
     """Every rule a refused decision breaks, in order (R3 before R10)."""
-    found = decision.get("rules") or _RULE_IN_REASON.findall(str(decision.get("reason") or ""))
-    if not found and decision.get("rule"):
-        found = [decision["rule"]]
+    found = decision.get("rules") or ([decision["rule"]] if decision.get("rule") else [])
     return sorted(set(found), key=lambda code: int(str(code)[1:]))
 
 

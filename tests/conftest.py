@@ -19,6 +19,10 @@ os.environ["PREFECT_LOGGING_LEVEL"] = os.environ.get("PREFECT_LOGGING_LEVEL", "W
 os.environ["GX_ANALYTICS_ENABLED"] = "False"
 os.environ["DO_NOT_TRACK"] = "1"
 os.environ.setdefault("IPYTHONDIR", str(_SCRATCH / "ipython"))
+# pytest-xdist's workers inherit COLUMNS=80 and LINES=24; rich fixes a console's width when one
+# is set at its creation, so tests that give each command its own COLUMNS start without them.
+for _size in ("COLUMNS", "LINES"):
+    os.environ.pop(_size, None)
 
 _SETTING_PREFIXES = ("AUTOTASK_", "CLOUDCOCKPIT_", "OFFERMAP_")
 

@@ -161,6 +161,7 @@ def _details(row: dict[str, Any], failures: list[Any], extra: dict[str, Any]) ->
         unnamed = sorted({str(f.reason) for f in failures if not f.rule})
         reasons += [{"rule": None, "reason": text} for text in unnamed]
         details["rule"] = broken[0] if broken else None
+        details["rules"] = broken
         details["reasons"] = reasons
         details["reason"] = "; ".join(
             f"{r['rule']}: {r['reason']}" if r["rule"] else r["reason"] for r in reasons
@@ -353,7 +354,14 @@ def _apply_approval(
             row.get("service_name"),
         )
         writes.states[decision_id] = "failed"
-        result.failed.append({**summary, "rule": details["rule"], "reason": details["reason"]})
+        result.failed.append(
+            {
+                **summary,
+                "rule": details["rule"],
+                "rules": details["rules"],
+                "reason": details["reason"],
+            }
+        )
         return
     unchanged = bool(row["already_mapped_identically"]) or bool(row["repeats_earlier_decision"])
     if not unchanged:
@@ -437,7 +445,7 @@ def _apply_unmap(
             row.get("requested_service_name"),
         )
         writes.states[decision_id] = "failed"
-        result.failed.append({**summary, "rule": None, "reason": reason})
+        result.failed.append({**summary, "rule": None, "rules": [], "reason": reason})
         return
     delete_mapping(con, connection_id=connection_id, variant=variant)
     writes.current[variant] = None

@@ -13,8 +13,9 @@ from typing import Any
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
-from offermap.cli.run_summaries import print_sync_summary
+from offermap.cli.run_summaries import print_apply_result, print_sync_summary
 from offermap.settings import load_offermap_settings
 
 DEMO_CONNECTION = "demo"
@@ -73,16 +74,7 @@ def _rule_breaking_pair(db_path: Path) -> tuple[str, int] | None:
     ]
     if not plans or not priced:
         return None
-    plan = plans[0]
-    handle = "/".join(
-        (
-            plan["provider_offer_id"] or plan["offer_id"],
-            plan["segment"],
-            plan["term"],
-            plan["billing_frequency"],
-        )
-    )
-    return handle, int(priced[0]["service_id"])
+    return plans[0]["handle"], int(priced[0]["service_id"])
 
 
 def _summary(db_path: Path, result: dict[str, Any], since: datetime) -> None:
@@ -111,17 +103,16 @@ def _summary(db_path: Path, result: dict[str, Any], since: datetime) -> None:
         if datetime.fromisoformat(row["occurred_at"]) >= since
     ]
     if refused:
-        failures = Table(title="Refused decisions (Failed audit rows)")
-        for column in ("offer variant", "service", "rule", "reason"):
-            failures.add_column(column, overflow="fold")
+        # One block per refusal, so that a handle is never split at a table's column edge.
+        console.print(f"Refused decisions (Failed audit rows): {len(refused)}")
         for row in refused:
-            failures.add_row(
-                " / ".join(row[k] for k in ("offer_id", "segment", "term", "billing_frequency")),
-                str(row["service_id"]),
-                row["details"].get("rule") or "",
-                row["details"].get("reason") or "",
-            )
-        console.print(failures)
+            offer = Text("  ")
+            offer.append(str(row.get("offer_name") or ""), style="bold")
+            offer.append(f"  {row.get('handle') or ''}")
+            service = Text(f"    → {row.get('service_name') or ''} #{row['service_id']}")
+            reason = Text(f"    {row['details'].get('reason') or ''}")
+            for line in (offer, service, reason):
+                console.print(line, highlight=False)
     else:
         console.print("Refused decisions: none.")
     console.print(f"The demo's DuckDB file: [bold]{db_path}[/]")
@@ -169,6 +160,7 @@ def run_demo() -> int:
             _cli(["map", mistake[0], str(mistake[1])], env, check=False)
         console.rule("3. apply: check the rules, write mappings and audit rows")
         result = apply(connection_id=DEMO_CONNECTION, db_path=str(db_path))
+        print_apply_result(result)
         console.rule("summary")
         _summary(db_path, result, started)
     finally:

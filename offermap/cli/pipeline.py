@@ -70,7 +70,7 @@ def sync(
 
     db_path, connection_id = target(db, connection)
     check_api_settings()  # every missing setting named at once, before Prefect starts
-    with command_runtime("sync", db_path, verbose=verbose, say=_say):
+    with command_runtime("sync", db_path, verbose=verbose, say=_say, announce=_say):
         from flows.sync import sync as sync_flow
         from tasks.progress import listening
 
@@ -106,7 +106,7 @@ def apply(
     from offermap.cli.prefect_runtime import command_runtime
 
     db_path, connection_id = target(db, connection)
-    with command_runtime("apply", db_path, verbose=verbose, say=_say):
+    with command_runtime("apply", db_path, verbose=verbose, say=_say, announce=_say):
         from flows.apply import apply as apply_flow
         from tasks.progress import listening
 
@@ -132,6 +132,8 @@ def demo(verbose: VerboseOption = False) -> None:
     from offermap.cli.prefect_runtime import command_runtime
     from offermap.settings import load_offermap_settings
 
-    with command_runtime("demo", load_offermap_settings().db, verbose=verbose, say=_say):
+    with command_runtime(
+        "demo", load_offermap_settings().db, verbose=verbose, say=_say, announce=_say
+    ):
         code = run_demo()
     raise typer.Exit(code)

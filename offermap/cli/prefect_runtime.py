@@ -118,6 +118,7 @@ def command_runtime(
     *,
     verbose: bool = False,
     say: Callable[[str], None] | None = None,
+    announce: Callable[[str], None] | None = None,
 ) -> Iterator[Path]:
     """Everything a command needs to run flows in its own process; yields its log file.
 
@@ -128,6 +129,7 @@ def command_runtime(
         verbose: print Prefect's log lines as they happen instead of writing them to the file.
         say: prints one line for a person (default: plain stderr); the store's warnings (a
             wait for the database) go through it when not verbose.
+        announce: told when a temporary Prefect server starts and is up.
 
     Raises:
         offermap.cli.prefect_server.LocalServerError: a temporary Prefect server was needed and did
@@ -146,5 +148,5 @@ def command_runtime(
     with ExitStack() as stack:
         if not verbose:
             stack.enter_context(_logs_to_file(log, say))
-        stack.enter_context(command_api(log.with_name("prefect-server.log")))
+        stack.enter_context(command_api(log.with_name("prefect-server.log"), announce))
         yield log

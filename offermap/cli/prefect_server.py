@@ -102,12 +102,16 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 
 @contextmanager
-def command_api(log: Path) -> Iterator[str]:
+def command_api(log: Path, announce: Callable[[str], None] | None = None) -> Iterator[str]:
     """The Prefect API for the flows this block runs; yields its URL.
 
     `PREFECT_API_URL`, when set, is used as it is. Otherwise a temporary server is started
     for the block, writing its output to `log`, and stopped afterwards; it also stops when
     this process dies.
+
+    Args:
+        announce: told when a temporary server starts and when it is up (it takes seconds,
+            which a person should not spend wondering).
 
     Raises:
         LocalServerError: the temporary server did not come up.
@@ -166,7 +170,12 @@ def command_api(log: Path) -> Iterator[str]:
         timeout = max(
             float(PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS.value()), _MIN_STARTUP_SECONDS
         )
+        started = time.monotonic()
+        if announce:
+            announce("Starting a temporary Prefect server for this run...")
         _wait_until_up(process, url, timeout, log)
+        if announce:
+            announce(f"Prefect is up ({time.monotonic() - started:.1f} s).")
         with temporary_settings(updates={PREFECT_API_URL: url}):
             yield url
     finally:
