@@ -201,6 +201,11 @@ def test_two_workers_share_scheduled_runs_one_writer_per_connection_one_rate_per
         "PREFECT_LOGGING_LEVEL": "INFO",
         # Poll often, so that the test does not wait on Prefect's 10 s default.
         "PREFECT_WORKER_QUERY_SECONDS": "2",
+        # Two workers' heartbeat upserts every 30 s contend for the test server's SQLite file
+        # with the runs' own writes; on a loaded machine Prefect then logged "database is
+        # locked", a limit of its SQLite backend. One heartbeat each
+        # keeps the server log a check of offermap's runs, not of SQLite's write lock.
+        "PREFECT_WORKER_HEARTBEAT_SECONDS": "600",
     }
     with ExitStack() as held:
         for slug in ("a", "b", "c"):
