@@ -16,7 +16,7 @@ export GX_ANALYTICS_ENABLED ?= False
 export DO_NOT_TRACK ?= 1
 export UV_CACHE_DIR ?= $(CURDIR)/.offermap/uv-cache
 
-.PHONY: install demo test lint bench clean
+.PHONY: install demo test test-fast lint bench clean
 
 install: $(STAMP)
 
@@ -34,8 +34,14 @@ $(STAMP): pyproject.toml constraints.txt
 demo: install
 	$(BIN)/offermap demo
 
+# On every core; tests/conftest.py orders the longest first, so each starts early on its own
+# worker and the short ones fill in around them, and keeps Prefect's flow tests on one worker.
 test: install
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadgroup
+
+# The unit layer only (no Prefect, servers, kernels or subprocess runs): under a minute.
+test-fast: install
+	$(BIN)/python -m pytest -n auto -m "not integration"
 
 lint: install
 	$(BIN)/ruff check .

@@ -38,6 +38,62 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+# The layers above the unit layer: whole commands on database files, clients against the
+# emulators, processes, servers, kernels and flows. `make test-fast` leaves them out
+# (`-m "not integration"`); `make test` runs everything.
+_INTEGRATION_FOLDERS = {
+    "bench",
+    "cli",
+    "deploy",
+    "flows",
+    "health",
+    "integration",
+    "notebooks",
+    "ops",
+    "pipeline",
+    "reliability",
+    "review",
+}
+_INTEGRATION_FILES = {"test_demo.py"}
+# Tests of half a minute or more (real servers, workers, cold demos, killed processes). They
+# are collected first, so that on several workers (`make test`) each starts early beside the
+# short ones instead of one of them running alone at the end.
+_LONGEST = (
+    "deploy/",
+    "ops/",
+    "test_demo.py",
+    "reliability/test_crashes.py",
+    "reliability/test_concurrency.py",
+    "cli/test_bench_cli.py",
+    "bench/test_bench_pipeline.py",
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark the integration layer (the folders above, flow tests, tests of the harness) and
+    put the longest tests first."""
+    root = Path(__file__).parent
+    for item in items:
+        parts = Path(str(item.fspath)).relative_to(root).parts
+        if (
+            parts[0] in _INTEGRATION_FOLDERS
+            or parts[-1] in _INTEGRATION_FILES
+            or item.get_closest_marker("flow") is not None
+            or "prefect_harness" in getattr(item, "fixturenames", ())
+        ):
+            item.add_marker(pytest.mark.integration)
+        if "prefect_harness" in getattr(item, "fixturenames", ()):
+            # One temporary Prefect server for the session, not one per xdist worker
+            # (`make test` runs with --dist loadgroup): each costs ~20 s of a core to start.
+            item.add_marker(pytest.mark.xdist_group("prefect_harness"))
+
+    def longest_first(item: pytest.Item) -> int:
+        relative = Path(str(item.fspath)).relative_to(root).as_posix()
+        return next((i for i, prefix in enumerate(_LONGEST) if relative.startswith(prefix)), 99)
+
+    items.sort(key=longest_first)
+
+
 @pytest.fixture(autouse=True)
 def _no_ambient_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """Tests never see the developer's own credentials, environment or `.env` file."""

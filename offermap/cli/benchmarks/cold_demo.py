@@ -121,22 +121,23 @@ def split_stages(lines: list[TimedLine]) -> tuple[list[tuple[str, float]], list[
     return stages, missing
 
 
-def run(*, quick: bool = False) -> BenchReport:
-    """Run `python -m offermap demo` cold (fresh folder, fresh PREFECT_HOME) and time its stages.
-
-    `quick` changes nothing: the demo has one size, and it is the thing measured.
+def time_demo(folder: Path) -> list[TimedLine]:
+    """Run `python -m offermap demo` cold in `folder` (a fresh PREFECT_HOME inside it).
 
     Raises:
         RuntimeError: the demo failed; the end of its output is in the message.
     """
-    report = BenchReport(name="demo", title="Cold `make demo` (offermap demo), stage by stage")
-    with tempfile.TemporaryDirectory(prefix="offermap-bench-demo-") as folder:
-        cwd = Path(folder)
-        env = demo_environment(cwd / "prefect")
-        returncode, lines = run_timed([sys.executable, "-m", "offermap", "demo"], cwd, env)
+    env = demo_environment(folder / "prefect")
+    returncode, lines = run_timed([sys.executable, "-m", "offermap", "demo"], folder, env)
     if returncode != 0:
         tail = "\n".join(line.text for line in lines[-30:])
         raise RuntimeError(f"the demo exited with status {returncode}:\n{tail}")
+    return lines
+
+
+def report_of(lines: list[TimedLine]) -> BenchReport:
+    """The stages of a timed demo run as a report."""
+    report = BenchReport(name="demo", title="Cold `make demo` (offermap demo), stage by stage")
     stages, missing = split_stages(lines)
     total = lines[-1].at
     report.rows = [
@@ -156,3 +157,15 @@ def run(*, quick: bool = False) -> BenchReport:
         "output_lines": len(lines) - 1,
     }
     return report
+
+
+def run(*, quick: bool = False) -> BenchReport:
+    """Run the demo cold (fresh folder, fresh PREFECT_HOME) and time its stages.
+
+    `quick` changes nothing: the demo has one size, and it is the thing measured.
+
+    Raises:
+        RuntimeError: the demo failed; the end of its output is in the message.
+    """
+    with tempfile.TemporaryDirectory(prefix="offermap-bench-demo-") as folder:
+        return report_of(time_demo(Path(folder)))

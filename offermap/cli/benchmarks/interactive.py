@@ -174,7 +174,7 @@ def _rows(timed: list[Timed]) -> tuple[list[dict[str, Any]], float]:
 def run(*, quick: bool = False) -> BenchReport:
     """Time the read and write commands on the large tenant (small when quick)."""
     scale = "small" if quick else "large"
-    repeats = 2 if quick else 5
+    repeats = 1 if quick else 5
     watch = Stopwatch()
     report = BenchReport(
         name="cli", title=f"Interactive commands on the {scale} tenant, fresh process each"
