@@ -69,6 +69,8 @@ _LONGEST = (
 )
 
 
+# tryfirst: xdist's own hook reads the xdist_group marks set here.
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Mark the integration layer (the folders above, flow tests, tests of the harness) and
     put the longest tests first."""

@@ -82,8 +82,14 @@ class MakeUi:
             time.sleep(0.5)
 
     def api(self, method: str, path: str, body: Any = None) -> Any:
-        """One call to the Prefect API make ui serves."""
-        response = httpx.request(method, f"{self.api_url}{path}", json=body, timeout=30.0)
+        """One call to the Prefect API make ui serves, retried on 503 as Prefect's own client
+        does: its SQLite is briefly locked while the scheduler and the worker write."""
+        deadline = time.monotonic() + 60
+        while True:
+            response = httpx.request(method, f"{self.api_url}{path}", json=body, timeout=30.0)
+            if response.status_code != 503 or time.monotonic() > deadline:
+                break
+            time.sleep(1.0)
         response.raise_for_status()
         return response.json() if response.content else None
 
