@@ -17,14 +17,6 @@ from tests.review.review_data import BP_HANDLE, E3_HANDLE, publish_review_connec
 runner = CliRunner()
 
 
-@pytest.fixture
-def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    path = tmp_path / "offermap.duckdb"
-    monkeypatch.setenv("OFFERMAP_DB", str(path))
-    publish_review_connection(path)
-    return path
-
-
 def _csv(args: list[str]) -> list[dict[str, str]]:
     result = runner.invoke(app, [*args, "--csv"])
     assert result.exit_code == 0, result.output
@@ -48,7 +40,7 @@ def _ok(args: list[str]) -> str:
         (["services", "search", "", "-o", BP_HANDLE], "service_id"),
     ],
 )
-def test_every_listing_writes_csv(db: Path, command: list[str], key: str) -> None:
+def test_every_listing_writes_csv(review_db: Path, command: list[str], key: str) -> None:
     _ok(["approve", "--min-score", "0.9"])  # something for decisions and audit to list
     _ok(["map", BP_HANDLE, "1"])
     header = runner.invoke(app, [*command, "--csv"]).stdout.splitlines()[0]
@@ -57,7 +49,7 @@ def test_every_listing_writes_csv(db: Path, command: list[str], key: str) -> Non
         assert _csv(command), command
 
 
-def test_cells_a_spreadsheet_would_run_are_neutralised(db: Path, tmp_path: Path) -> None:
+def test_cells_a_spreadsheet_would_run_are_neutralised(review_db: Path, tmp_path: Path) -> None:
     from tests.factories import service
 
     path = tmp_path / "hostile.duckdb"
@@ -79,7 +71,7 @@ def test_cells_a_spreadsheet_would_run_are_neutralised(db: Path, tmp_path: Path)
     assert all(not row["score"].startswith("'") for row in rows)
 
 
-def test_the_approver_signs_off_a_sheet_and_hands_it_back(db: Path, tmp_path: Path) -> None:
+def test_the_approver_signs_off_a_sheet_and_hands_it_back(review_db: Path, tmp_path: Path) -> None:
     rows = _csv(["proposals"])
     by_handle = {row["handle"]: row for row in rows}
     by_handle[BP_HANDLE]["decision"] = "approve"
@@ -95,7 +87,7 @@ def test_the_approver_signs_off_a_sheet_and_hands_it_back(db: Path, tmp_path: Pa
     assert [p["handle"] for p in approved["proposals"]] == [BP_HANDLE]
     rejected = json.loads(_ok(["reject", "--from-csv", str(sheet), "--json"]))
     assert [p["handle"] for p in rejected["proposals"]] == [E3_HANDLE]
-    with open_store(db, read_only=True) as con:
+    with open_store(review_db, read_only=True) as con:
         notes = con.execute("SELECT kind, note FROM decisions ORDER BY decision_id").fetchall()
     # The sheet's own note is kept (and the ' a spreadsheet needed taken off again).
     assert notes == [("approve", "=signed by finance"), ("reject", None)]
@@ -105,7 +97,7 @@ def test_the_approver_signs_off_a_sheet_and_hands_it_back(db: Path, tmp_path: Pa
 
 
 def test_a_malformed_sheet_is_refused_with_line_and_column_and_records_nothing(
-    db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    review_db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     ids = {(r["handle"], r["service_id"]): r["proposal_id"] for r in _csv(["proposals", "--all"])}
     sheet = tmp_path / "review.csv"
@@ -119,11 +111,13 @@ def test_a_malformed_sheet_is_refused_with_line_and_column_and_records_nothing(
     assert exit_info.value.code == 1
     err = capsys.readouterr().err.strip()
     assert err.startswith("offermap: review.csv, line 3, column service_id:")
-    with open_store(db, read_only=True) as con:
+    with open_store(review_db, read_only=True) as con:
         assert con.execute("SELECT count(*) FROM decisions").fetchall()[0][0] == 0
 
 
-def test_map_takes_an_offers_sheet_with_service_ids_filled_in(db: Path, tmp_path: Path) -> None:
+def test_map_takes_an_offers_sheet_with_service_ids_filled_in(
+    review_db: Path, tmp_path: Path
+) -> None:
     rows = _csv(["offers"])
     for row in rows:
         row["service_id"] = {BP_HANDLE: "1", E3_HANDLE: "3"}.get(row["handle"], "")

@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 
 from offermap.cli import app
 from offermap.store import open_store
-from tests.cli.manual_data import BP_MONTHLY, publish_manual_connection
+from tests.cli.manual_data import BP_MONTHLY
 
 runner = CliRunner()
 REPO = Path(__file__).resolve().parents[2]
@@ -46,16 +46,8 @@ _CONCURRENT_APPLY = textwrap.dedent(
 )
 
 
-@pytest.fixture
-def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    path = tmp_path / "offermap.duckdb"
-    monkeypatch.setenv("OFFERMAP_DB", str(path))
-    publish_manual_connection(path)
-    return path
-
-
-def _decisions(db: Path) -> list[dict[str, Any]]:
-    with open_store(db, read_only=True) as con:
+def _decisions(manual_db: Path) -> list[dict[str, Any]]:
+    with open_store(manual_db, read_only=True) as con:
         rows = con.execute(
             "SELECT decision_id, state, resolved_run_id FROM decisions ORDER BY decision_id"
         ).fetchall()
@@ -63,7 +55,7 @@ def _decisions(db: Path) -> list[dict[str, Any]]:
 
 
 def test_map_racing_a_scheduled_apply_prints_what_happened_to_its_decision(
-    db: Path, monkeypatch: pytest.MonkeyPatch
+    manual_db: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The concurrent apply starts at the worst moment: right after map recorded its decision."""
     import offermap.review.manual as manual_lib
@@ -74,7 +66,7 @@ def test_map_racing_a_scheduled_apply_prints_what_happened_to_its_decision(
     def record_then_race(*args: Any, **kwargs: Any) -> int:
         decision_id = record(*args, **kwargs)
         process = subprocess.Popen(
-            [sys.executable, "-c", _CONCURRENT_APPLY, str(db)],
+            [sys.executable, "-c", _CONCURRENT_APPLY, str(manual_db)],
             cwd=REPO,
             stdout=subprocess.PIPE,
             text=True,
@@ -90,7 +82,7 @@ def test_map_racing_a_scheduled_apply_prints_what_happened_to_its_decision(
     result = runner.invoke(app, ["map", BP_MONTHLY, "1"])
     (process,) = concurrent
     out, _ = process.communicate(timeout=60)
-    (decision,) = _decisions(db)
+    (decision,) = _decisions(manual_db)
     if decision["state"] == "applied":
         assert result.exit_code == 0, result.output
         assert "Mapped" in result.stdout
@@ -123,9 +115,9 @@ _INTERRUPTED_MAP = textwrap.dedent(
 
 
 def test_ctrl_c_during_map_says_what_became_of_the_decision_and_leaves_nothing_pending(
-    db: Path,
+    manual_db: Path,
 ) -> None:
-    env = {**os.environ, "OFFERMAP_DB": str(db)}
+    env = {**os.environ, "OFFERMAP_DB": str(manual_db)}
     process = subprocess.run(
         [sys.executable, "-c", _INTERRUPTED_MAP, "map", BP_MONTHLY, "1"],
         cwd=REPO,
@@ -140,6 +132,6 @@ def test_ctrl_c_during_map_says_what_became_of_the_decision_and_leaves_nothing_p
     assert "nterrupted" in err and "nothing was mapped" in err
     assert "offermap map" in err  # what to do: run it again
     # Nothing is left pending for a scheduled apply to map behind the user's back.
-    assert [d for d in _decisions(db) if d["state"] == "pending"] == []
-    with open_store(db, read_only=True) as con:
+    assert [d for d in _decisions(manual_db) if d["state"] == "pending"] == []
+    with open_store(manual_db, read_only=True) as con:
         assert con.execute("SELECT count(*) FROM offer_mappings").fetchall()[0][0] == 0

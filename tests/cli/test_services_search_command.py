@@ -10,17 +10,9 @@ import pytest
 from typer.testing import CliRunner
 
 from offermap.cli import app
-from tests.cli.manual_data import BASIC, BP_ANNUAL, BP_MONTHLY, PLAN, publish_manual_connection
+from tests.cli.manual_data import BASIC, BP_ANNUAL, BP_MONTHLY, PLAN
 
 runner = CliRunner()
-
-
-@pytest.fixture
-def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    path = tmp_path / "offermap.duckdb"
-    monkeypatch.setenv("OFFERMAP_DB", str(path))
-    publish_manual_connection(path)
-    return path
 
 
 def _search(words: str, offer: str) -> dict[str, Any]:
@@ -34,25 +26,25 @@ def _ids(payload: dict[str, Any]) -> list[int]:
     return [s["service_id"] for s in payload["services"]]
 
 
-def test_search_finds_active_services_beginning_with_the_words_in_any_case(db: Path) -> None:
+def test_search_finds_active_services_beginning_with_the_words_in_any_case(manual_db: Path) -> None:
     payload = _search("MICROSOFT 365  business", BP_MONTHLY)
     # 2 bills yearly, 4 is inactive, 7 does not begin with the words.
     assert _ids(payload) == [3, 1]
     assert payload["period_label"] == "Monthly"
 
 
-def test_search_matches_the_beginning_of_the_name_only(db: Path) -> None:
+def test_search_matches_the_beginning_of_the_name_only(manual_db: Path) -> None:
     assert _ids(_search("business premium", BP_MONTHLY)) == []
     assert _ids(_search("", BP_MONTHLY)) == [5, 6, 3, 1, 7]
 
 
-def test_an_annual_offer_is_offered_yearly_services_only(db: Path) -> None:
+def test_an_annual_offer_is_offered_yearly_services_only(manual_db: Path) -> None:
     payload = _search("Microsoft 365", BP_ANNUAL)
     assert _ids(payload) == [2]
     assert payload["period_label"] == "Yearly"
 
 
-def test_services_a_mapping_would_break_a_rule_for_are_flagged(db: Path) -> None:
+def test_services_a_mapping_would_break_a_rule_for_are_flagged(manual_db: Path) -> None:
     assert runner.invoke(app, ["map", BASIC, "3"]).exit_code == 0
     services = {s["service_id"]: s for s in _search("microsoft", BP_MONTHLY)["services"]}
     assert services[3]["would_break"] == ["R3"]
@@ -62,7 +54,7 @@ def test_services_a_mapping_would_break_a_rule_for_are_flagged(db: Path) -> None
     assert plan == {5: [], 6: ["R6"]}
 
 
-def test_the_ranking_comes_from_the_matcher_and_respects_other_mappings(db: Path) -> None:
+def test_the_ranking_comes_from_the_matcher_and_respects_other_mappings(manual_db: Path) -> None:
     ranking = _search("", BP_MONTHLY)["ranking"]
     assert ranking["status"] == "proposed"
     assert ranking["candidates"][0]["service_id"] == 1
@@ -74,7 +66,7 @@ def test_the_ranking_comes_from_the_matcher_and_respects_other_mappings(db: Path
     assert ranking["removed_by_rule"].get("R3") == 1
 
 
-def test_a_mapped_variant_is_still_ranked_with_its_own_service(db: Path) -> None:
+def test_a_mapped_variant_is_still_ranked_with_its_own_service(manual_db: Path) -> None:
     assert runner.invoke(app, ["map", BP_MONTHLY, "1"]).exit_code == 0
     payload = _search("microsoft", BP_MONTHLY)
     assert payload["variant"]["mapping_status"] == "mapped"
@@ -90,7 +82,7 @@ def test_a_mapped_variant_is_still_ranked_with_its_own_service(db: Path) -> None
     ],
 )
 def test_variants_that_cannot_be_mapped_are_refused_with_the_rule(
-    db: Path, capsys: pytest.CaptureFixture[str], offer: str, expected: str
+    manual_db: Path, capsys: pytest.CaptureFixture[str], offer: str, expected: str
 ) -> None:
     from offermap.cli import main
 
@@ -100,7 +92,7 @@ def test_variants_that_cannot_be_mapped_are_refused_with_the_rule(
     assert expected in capsys.readouterr().err
 
 
-def test_the_tables_show_both_lists_and_how_to_map(db: Path) -> None:
+def test_the_tables_show_both_lists_and_how_to_map(manual_db: Path) -> None:
     result = runner.invoke(
         app, ["services", "search", "Microsoft 365", "-o", BP_MONTHLY], env={"COLUMNS": "160"}
     )
@@ -109,7 +101,9 @@ def test_the_tables_show_both_lists_and_how_to_map(db: Path) -> None:
     assert f"offermap map {BP_MONTHLY} SERVICE_ID" in result.stdout
 
 
-def test_a_prefix_miss_does_not_advise_creating_a_service_the_ranking_found(db: Path) -> None:
+def test_a_prefix_miss_does_not_advise_creating_a_service_the_ranking_found(
+    manual_db: Path,
+) -> None:
     result = runner.invoke(
         app, ["services", "search", "MICROSOFT CSP", "-o", BP_MONTHLY], env={"COLUMNS": "200"}
     )
@@ -120,7 +114,7 @@ def test_a_prefix_miss_does_not_advise_creating_a_service_the_ranking_found(db: 
     assert "first choice is Microsoft 365 Business Premium 1YR paid monthly #1" in out
 
 
-def test_the_why_column_shows_what_counted_against_a_candidate(db: Path) -> None:
+def test_the_why_column_shows_what_counted_against_a_candidate(manual_db: Path) -> None:
     ranking = _search("", BP_MONTHLY)["ranking"]
     by_id = {c["service_id"]: c for c in ranking["candidates"]}
     assert by_id[1]["for"] and not any(r.startswith("score ") for r in by_id[1]["for"])
@@ -131,12 +125,12 @@ def test_the_why_column_shows_what_counted_against_a_candidate(db: Path) -> None
 
 
 def test_an_unmapped_variant_gets_the_latest_syncs_ranking_with_services_taken_since(
-    db: Path,
+    manual_db: Path,
 ) -> None:
     from tests.review.review_data import propose_again
 
     propose_again(
-        db,
+        manual_db,
         [
             (("guid-bp", "Commercial", "OneYear", "Monthly"), 1, 1, 0.97),
             (("guid-bp", "Commercial", "OneYear", "Monthly"), 3, 2, 0.31),
@@ -157,12 +151,12 @@ def test_an_unmapped_variant_gets_the_latest_syncs_ranking_with_services_taken_s
     assert _search("", BP_MONTHLY)["ranking"]["source"] == "sync"
 
 
-def test_a_variant_mapped_when_the_sync_ran_is_ranked_now_once_unmapped(db: Path) -> None:
+def test_a_variant_mapped_when_the_sync_ran_is_ranked_now_once_unmapped(manual_db: Path) -> None:
     from tests.review.review_data import propose_again
 
     assert runner.invoke(app, ["map", BP_MONTHLY, "1"]).exit_code == 0
     # The sync ran while it was mapped: no ranking of it was stored.
-    propose_again(db, [(("guid-basic", "Commercial", "OneMonth", "Monthly"), 3, 1, 0.9)])
+    propose_again(manual_db, [(("guid-basic", "Commercial", "OneMonth", "Monthly"), 3, 1, 0.9)])
     assert runner.invoke(app, ["unmap", BP_MONTHLY]).exit_code == 0
     ranking = _search("", BP_MONTHLY)["ranking"]
     assert ranking["source"] == "live" and ranking["candidates"][0]["service_id"] == 1
@@ -172,7 +166,7 @@ def test_a_variant_mapped_when_the_sync_ran_is_ranked_now_once_unmapped(db: Path
 
 
 def test_a_short_prefix_shows_the_first_services_and_says_how_many_more(
-    db: Path, monkeypatch: pytest.MonkeyPatch
+    manual_db: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from offermap.cli import search_services as search_cli
 

@@ -13,15 +13,7 @@ import pytest
 
 from offermap.cli import main
 from offermap.store import open_store
-from tests.cli.manual_data import BP_MONTHLY, publish_manual_connection
-
-
-@pytest.fixture
-def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    path = tmp_path / "offermap.duckdb"
-    monkeypatch.setenv("OFFERMAP_DB", str(path))
-    publish_manual_connection(path)
-    return path
+from tests.cli.manual_data import BP_MONTHLY
 
 
 def _fails(args: list[str], capsys: pytest.CaptureFixture[str]) -> str:
@@ -36,8 +28,8 @@ def _fails(args: list[str], capsys: pytest.CaptureFixture[str]) -> str:
     return err
 
 
-def _written(db: Path) -> tuple[int, int]:
-    with open_store(db, read_only=True) as con:
+def _written(manual_db: Path) -> tuple[int, int]:
+    with open_store(manual_db, read_only=True) as con:
         decisions = con.execute("SELECT count(*) FROM decisions").fetchall()[0][0]
         audit = con.execute("SELECT count(*) FROM audit_log").fetchall()[0][0]
     return int(decisions), int(audit)
@@ -45,7 +37,7 @@ def _written(db: Path) -> tuple[int, int]:
 
 @pytest.mark.parametrize("command", [["sync"], ["apply"], ["offers"], ["proposals"]])
 def test_a_connection_that_is_not_a_slug_is_refused_in_one_line(
-    command: list[str], db: Path, capsys: pytest.CaptureFixture[str]
+    command: list[str], manual_db: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     err = _fails([*command, "--connection", "BASE"], capsys)
     assert "'BASE'" in err
@@ -53,7 +45,7 @@ def test_a_connection_that_is_not_a_slug_is_refused_in_one_line(
 
 
 def test_offermap_connection_that_is_not_a_slug_names_the_variable_plainly(
-    db: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    manual_db: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setenv("OFFERMAP_CONNECTION", "BASE")
     err = _fails(["offers"], capsys)
@@ -64,33 +56,35 @@ def test_offermap_connection_that_is_not_a_slug_names_the_variable_plainly(
 
 
 def test_a_service_id_no_autotask_id_can_be_is_refused_before_anything_is_written(
-    db: Path, capsys: pytest.CaptureFixture[str]
+    manual_db: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     err = _fails(["map", BP_MONTHLY, "99999999999999999999"], capsys)
     assert "99999999999999999999" in err and "services search" in err
     assert "INT128" not in err
-    assert _written(db) == (0, 0)
+    assert _written(manual_db) == (0, 0)
 
 
 def test_an_unknown_connection_is_refused_before_the_rules_run_naming_those_that_exist(
-    db: Path, capsys: pytest.CaptureFixture[str]
+    manual_db: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     err = _fails(["map", BP_MONTHLY, "1", "-c", "typo"], capsys)
     assert "'typo'" in err and "default" in err
-    assert _written(db) == (0, 0)
+    assert _written(manual_db) == (0, 0)
     err = _fails(["offers", "-c", "typo"], capsys)
     assert "'typo'" in err and "default" in err and "offermap sync" in err
 
 
-def test_a_typoed_handle_writes_no_audit_row(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_typoed_handle_writes_no_audit_row(
+    manual_db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     err = _fails(["map", "CFQ7TTC0LCHX:0002/Commercial/OneYear/Monthly", "1"], capsys)
     assert "CFQ7TTC0LCHX:0002" in err and "offermap offers" in err
     err = _fails(["unmap", "CFQ7TTC0LCHX:0002/Commercial/OneYear/Monthly"], capsys)
-    assert _written(db) == (0, 0)
+    assert _written(manual_db) == (0, 0)
 
 
 def test_missing_api_settings_are_all_named_at_once_with_the_way_out(
-    db: Path, capsys: pytest.CaptureFixture[str]
+    manual_db: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # No AUTOTASK_* or CLOUDCOCKPIT_* variable is set (conftest clears them).
     err = _fails(["sync"], capsys)

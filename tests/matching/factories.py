@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import csv
-from pathlib import Path
+from importlib import resources
 
 from offermap.catalogue import load_offers
 from offermap.matching import ServiceRecord, Variant
 
-DATA = Path(__file__).parent / "data"
+# The labelled dev catalogue ships with the benchmark; the tests read that one copy.
+DEV_SERVICES = resources.files("offermap.bench").joinpath("data/dev_services.csv")
 
 
 def variant(
@@ -75,7 +76,7 @@ def dev_services() -> tuple[list[ServiceRecord], dict[tuple[str, str, str, str],
     """The labelled dev catalogue: services, and variant key -> the labelled service id."""
     services: list[ServiceRecord] = []
     labels: dict[tuple[str, str, str, str], int] = {}
-    with (DATA / "dev_services.csv").open(encoding="utf-8", newline="") as handle:
+    with DEV_SERVICES.open(encoding="utf-8", newline="") as handle:
         for row in csv.DictReader(handle):
 
             def number(column: str, row: dict[str, str] = row) -> float | None:
