@@ -79,6 +79,13 @@ def sync(
                 connection_id=connection_id, db_path=str(db_path), accept_shrink=accept_shrink
             )
     if json:
+        from offermap.reports.mapping_health import health_summary
+
+        # The drift the table output prints as a line, for scripts: counts per rule.
+        health = health_summary(db_path, connection_id)
+        summary["mapping_health"] = {
+            key: health[key] for key in ("mappings", "healthy", "drifted", "drift_by_rule")
+        }
         print_json(summary)
         return
     print_sync_summary(summary)

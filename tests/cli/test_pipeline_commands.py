@@ -35,7 +35,16 @@ def test_sync_and_apply_print_json_a_script_can_read(
     assert runner.invoke(app, ["approve", "--min-score", "0.9", "--yes"]).exit_code == 0
     result = runner.invoke(app, ["apply", "--json"])
     assert result.exit_code == 0, result.output
-    assert json.loads(result.stdout)["applied"]
+    applied = json.loads(result.stdout)["applied"]
+    assert applied and summary["mapping_health"]["mappings"] == 0
+
+    # The next sync counts the mappings and their drift, as the table output's line does.
+    result = runner.invoke(app, ["sync", "--json"])
+    assert result.exit_code == 0, result.output
+    health = json.loads(result.stdout)["mapping_health"]
+    assert health["mappings"] == len(applied)
+    assert health["drifted"] == 0 and health["healthy"] == len(applied)
+    assert health["drift_by_rule"] == {}
 
 
 @pytest.mark.parametrize(
