@@ -141,6 +141,47 @@ def land_rows(
     return len(frame)
 
 
+CUSTOMER_COLUMNS: tuple[str, ...] = ("customer_id", "company_name")
+
+
+def land_customers(
+    con: duckdb.DuckDBPyConnection,
+    connection_id: str,
+    run_id: str,
+    extracted_at: datetime,
+    rows: Sequence[dict[str, Any]],
+) -> int:
+    """Stage the customers a run's CloudCockpit extraction read, and record that it read them.
+
+    Staged with the subscriptions of the run and published with them (`publish`). Recording
+    the count is what lets the publish replace the connection's names: a run that never gets
+    here (its customers read failed) keeps the last good ones.
+
+    Args:
+        rows: one dict per customer with ``customer_id`` and ``company_name`` (None when
+            CloudCockpit named no company).
+
+    Returns:
+        How many customers were staged.
+    """
+    frame = pd.DataFrame.from_records(
+        [[row.get(c) for c in CUSTOMER_COLUMNS] for row in rows], columns=CUSTOMER_COLUMNS
+    )
+    frame = frame.astype(object).where(frame.notna(), None)
+    frame.insert(0, "extracted_at", extracted_at)
+    frame.insert(0, "connection_id", connection_id)
+    frame.insert(0, "run_id", run_id)
+    with transaction(con):
+        if len(frame):
+            con.register("batch", frame)
+            try:
+                con.execute(sql("land_cc_customers"))
+            finally:
+                con.unregister("batch")
+        run_script(con, "record_customers_read", {"run_id": run_id, "customers": len(frame)})
+    return len(frame)
+
+
 def finish_extract(
     con: duckdb.DuckDBPyConnection,
     run_id: str,

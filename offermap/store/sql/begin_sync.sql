@@ -13,3 +13,6 @@ WHERE connection_id = $connection_id AND run_id <> $run_id;
 
 DELETE FROM stg_cc_subscriptions
 WHERE connection_id = $connection_id AND run_id <> $run_id;
+
+DELETE FROM stg_cc_customers
+WHERE connection_id = $connection_id AND run_id <> $run_id;

@@ -22,9 +22,25 @@ SELECT
 FROM stg_cc_subscriptions
 WHERE run_id = $run_id AND connection_id = $connection_id;
 
+-- Customer names are replaced only when the run read them: a failed customers read (it does
+-- not fail the sync) keeps the last good names, and customers nobody named show their id.
+DELETE FROM cc_customers
+WHERE connection_id = $connection_id
+  AND EXISTS (
+      SELECT 1 FROM extract_runs
+      WHERE run_id = $run_id AND source = 'cloudcockpit' AND customers IS NOT NULL
+  );
+
+INSERT INTO cc_customers
+SELECT connection_id, customer_id, company_name, extracted_at, run_id
+FROM stg_cc_customers
+WHERE run_id = $run_id AND connection_id = $connection_id;
+
 DELETE FROM stg_at_services WHERE run_id = $run_id;
 
 DELETE FROM stg_cc_subscriptions WHERE run_id = $run_id;
+
+DELETE FROM stg_cc_customers WHERE run_id = $run_id;
 
 UPDATE extract_runs
 SET status = 'published'

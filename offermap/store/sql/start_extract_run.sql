@@ -10,4 +10,5 @@ ON CONFLICT (run_id, source) DO UPDATE SET
     records = NULL,
     requests = NULL,
     error = NULL,
-    period_labels = NULL;
+    period_labels = NULL,
+    customers = NULL;
