@@ -168,7 +168,12 @@ class CloudCockpitClient:
         """Retries made after 429, 5xx, timeouts or dropped connections (API and token)."""
         return self._session.retries_made
 
-    def iter_subscriptions(self, *, on_page: OnPage | None = None) -> Iterator[Subscription]:
+    def iter_subscriptions(
+        self,
+        *,
+        on_page: OnPage | None = None,
+        on_customers: Callable[[list[Customer]], None] | None = None,
+    ) -> Iterator[Subscription]:
         """Every subscription visible in the client's context, each exactly once.
 
         The CSP context reads ``GET v1/subscriptions``. With a reseller id, it reads the
@@ -178,6 +183,9 @@ class CloudCockpitClient:
         Args:
             on_page: called after each page is read with (records so far, total if known);
                 the total is None in the reseller context, which spans several lists.
+            on_customers: called, in the reseller context only, with the customers read to
+                reach their subscriptions (the whole ``iter_customers`` list), so that a caller
+                who also wants them does not read them a second time.
 
         Yields:
             Subscriptions in API order.
@@ -193,6 +201,8 @@ class CloudCockpitClient:
         # Customers are read in full first so their paging is not stretched over the
         # (much longer) subscription reads in between.
         customers = list(self.iter_customers(reseller_id=reseller_id))
+        if on_customers is not None:
+            on_customers(customers)
         logger.info(
             "CloudCockpit reseller %s: reading subscriptions of %d customers",
             reseller_id,

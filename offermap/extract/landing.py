@@ -21,12 +21,17 @@ _MAX_ERROR_CHARS = 2000
 
 @dataclass(frozen=True)
 class ExtractResult:
-    """What one source's extraction landed."""
+    """What one source's extraction landed.
+
+    ``customers`` is how many CloudCockpit customers (names) the run staged with its
+    subscriptions: None for Autotask, and when the customers read failed.
+    """
 
     source: str
     run_id: str
     records: int
     requests: int
+    customers: int | None = None
 
 
 # Each database step is its own function so that no connection object stays referenced from
@@ -102,11 +107,17 @@ def land_stream(
     *,
     batch_size: int = 5000,
     correlation_id: str | None = None,
+    then: Callable[[], None] | None = None,
 ) -> ExtractResult:
     """Stream records into staging, holding the database only while a batch is written.
 
     A failure anywhere marks the source's run failed and drops what it staged, so the
     published snapshot stays the last good one; the error is re-raised.
+
+    Args:
+        then: called after the last batch landed and before the run is marked landed, to
+            stage more of the same run (CloudCockpit's customer names); the requests it makes
+            are counted with the run's, and an error it raises fails the run like any other.
     """
     _start(db_path, source, connection_id, run_id, correlation_id)
     extracted_at = datetime.now(UTC)
@@ -120,6 +131,8 @@ def land_stream(
                 landed += _land(db_path, source, connection_id, run_id, extracted_at, batch)
                 batch = []
         landed += _land(db_path, source, connection_id, run_id, extracted_at, batch)
+        if then is not None:
+            then()
         _finish(db_path, source, run_id, "landed", landed, requests_made())
     except BaseException as exc:
         # The client's errors never carry credentials, so the message is safe to keep.
