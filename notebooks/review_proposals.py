@@ -36,7 +36,7 @@ product_family = None  # e.g. "Microsoft 365"
 min_score = None  # e.g. 0.8
 max_score = None
 # Which customers hold an offer: a handle, or part of one or of the offer's name, and/or a
-# customer id (None: every acquired offer, every customer).
+# customer id or part of a customer's name (None: every acquired offer, every customer).
 holders_of = None  # e.g. "Business Premium" or "CFQ7TTC0LCHC:0002/Commercial/OneYear/Monthly"
 customer = None
 # Decisions without buttons (headless runs): proposal ids from the queue. Running the same
@@ -229,8 +229,9 @@ show(
 # ## Which customers hold an offer
 #
 # One row per offer variant and customer, from the Active and Suspended subscriptions (the
-# ones that make an offer acquired), with the service the variant is mapped to. CloudCockpit's
-# subscriptions name customers by id. Narrow it with `holders_of` and `customer`.
+# ones that make an offer acquired), with the service the variant is mapped to. Customers are
+# named as CloudCockpit names them (by id when it names none). Narrow it with `holders_of` and
+# `customer`.
 
 # %%
 holders = coverage.filter_customers(
@@ -245,6 +246,7 @@ show(
         [
             "variant",
             "offer_name",
+            "customer_name",
             "customer_id",
             "subscriptions",
             "seats",

@@ -36,7 +36,7 @@ class OfferFilter:
         statuses: any of OFFER_STATUSES.
         segment: Commercial, Education, Government or NonProfit (any case).
         family: a product family, as the coverage report names them (any case).
-        customer: a part of a customer id holding the variant (any case).
+        customer: a part of the name or id of a customer holding the variant (any case).
     """
 
     show_mapped: bool = True
@@ -73,8 +73,15 @@ def _kept(row: dict[str, Any], where: OfferFilter) -> bool:
     needle = (where.search or "").strip().lower()
     if needle and not _matches(row, needle):
         return False
-    customer = (where.customer or "").strip().lower()
-    return not customer or any(customer in c.lower() for c in row["customer_ids"])
+    return holds(row, where.customer)
+
+
+def holds(row: dict[str, Any], customer: str | None) -> bool:
+    """Whether a customer whose name or id contains `customer` (any case) holds the row's
+    variant; True when `customer` is empty."""
+    needle = (customer or "").strip().lower()
+    held = (*row["customer_ids"], *row["customers_held_by"])
+    return not needle or any(needle in c.lower() for c in held)
 
 
 def list_offers(
@@ -82,7 +89,9 @@ def list_offers(
 ) -> list[dict[str, Any]]:
     """The connection's acquired variants (read-only), each with its handle, status, mapped
     service, drift (a list of {rule, what_changed, action}; empty if none or not mapped) and
-    the customer ids holding it.
+    the customers holding it: `customers_held_by` their names (the id of one CloudCockpit
+    named none, after the named ones), in name order, and `customer_ids` their ids, in the
+    same order.
 
     Raises:
         UnknownConnectionError: the database has never synced the connection.
@@ -103,7 +112,9 @@ def list_offers(
     for row in rows:
         key = VariantKey.of(row)
         row["drift"] = by_variant.get(key, []) if row["mapping_status"] == "mapped" else []
-        row["customer_ids"] = customers.get(key, [])
+        held = customers.get(key, [])
+        row["customer_ids"] = [customer_id for customer_id, _ in held]
+        row["customers_held_by"] = [name for _, name in held]
     kept = [row for row in rows if _kept(row, where)]
     if where.family:
         kept = _of_family(kept, where.family)

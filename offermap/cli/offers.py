@@ -46,6 +46,8 @@ CSV_COLUMNS: tuple[str, ...] = (
     "mapped_service_name",
     "support_rule",
     "support_reason",
+    # Names for people, ids (in the same order) for scripts and CloudCockpit look-ups.
+    "customers_held_by",
     "customer_ids",
     "offer_id",
     # Left empty for the administrator: fill in a service id, then `offermap map --from-csv`.
@@ -79,14 +81,22 @@ def _offer(row: dict[str, Any]) -> Text:
 _SHOWN_CUSTOMERS = 5
 
 
-def _customer_ids(row: dict[str, Any]) -> list[str]:
-    ids: list[str] = row["customer_ids"]
-    more = len(ids) - _SHOWN_CUSTOMERS
-    return ids[:_SHOWN_CUSTOMERS] + ([f"+{more} more (--csv lists them)"] if more > 0 else [])
+def _held_by(row: dict[str, Any]) -> list[Text]:
+    """The names of the first customers holding the variant, and how many more there are.
+
+    Names come from CloudCockpit (a customer it named none for shows its id): printed as
+    they are, never read as markup.
+    """
+    names: list[str] = row["customers_held_by"]
+    shown = [literal(name) for name in names[:_SHOWN_CUSTOMERS]]
+    more = len(names) - _SHOWN_CUSTOMERS
+    if more > 0:
+        shown.append(literal(f"+{more} more (--csv lists them)", style="dim"))
+    return shown
 
 
 def _customer_list(row: dict[str, Any]) -> Text:
-    return lines(*(literal(c) for c in _customer_ids(row)))
+    return lines(*_held_by(row))
 
 
 def _compact(row: dict[str, Any], with_customers: bool) -> list[Text]:
@@ -107,7 +117,11 @@ def _compact(row: dict[str, Any], with_customers: bool) -> list[Text]:
     if row.get("support_reason"):
         out.append(literal(f"{row['support_rule']}: {row['support_reason']}", style="dim"))
     if with_customers:
-        out.append(literal(f"held by: {', '.join(_customer_ids(row))}", style="dim"))
+        # One customer a line: a company name has spaces, and wrapped into a run of names
+        # it would read as two customers.
+        out.append(Text("held by:", style="dim"))
+        for held in _held_by(row):
+            out.append(Text("  ").append(held))
     return out
 
 
@@ -121,7 +135,7 @@ def offers_listing(title: str, with_customers: bool = False) -> Listing:
         Column("mapped service", _service, "text", 16),
     ]
     if with_customers:
-        columns.append(Column("held by (customer ids)", _customer_list, "id"))
+        columns.append(Column("held by", _customer_list, "text", 16))
     return Listing(title, columns, lambda row: _compact(row, with_customers))
 
 
@@ -129,6 +143,7 @@ def _csv_row(row: dict[str, Any]) -> dict[str, Any]:
     return {
         **row,
         "drift": "; ".join(f"{d['rule']}: {d['what_changed']}" for d in row["drift"]),
+        "customers_held_by": "; ".join(row["customers_held_by"]),
         "customer_ids": " ".join(row["customer_ids"]),
         "service_id": None,
         "note": None,
@@ -177,10 +192,13 @@ def offers(
     ] = None,
     customer: Annotated[
         str | None,
-        typer.Option(help="Only variants a customer whose id contains this holds."),
+        typer.Option(help="Only variants a customer whose name or id contains this holds."),
     ] = None,
     show_customers: Annotated[
-        bool, typer.Option("--show-customers", help="Show which customers hold each variant.")
+        bool,
+        typer.Option(
+            "--show-customers", help="Show which customers hold each variant, by company name."
+        ),
     ] = False,
     limit: LimitOption = None,
     offset: OffsetOption = 0,
@@ -196,7 +214,8 @@ def offers(
     holds (an Active or Suspended subscription, rule R9): the provider offer id under the name,
     the variant's handle (OFFER/SEGMENT/TERM/BILLING: paste it into `offermap services
     search` and `offermap map`), how many customers hold it, whether it is mapped and to
-    which service. A mapping that no longer holds against the latest snapshots is marked
+    which service (--show-customers: which customers, by company name; --json and --csv
+    give their ids too). A mapping that no longer holds against the latest snapshots is marked
     DRIFT with the rule (`offermap health` says what changed and what to do). Mapped
     variants are hidden unless --show-mapped (or --status mapped). --csv writes a sheet with
     an empty service_id column: fill it in and map them all with `offermap map --from-csv`.

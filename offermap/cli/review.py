@@ -180,7 +180,8 @@ def proposals(
         typer.Option(help='Only this product family, e.g. "Microsoft 365", "Azure", "Teams".'),
     ] = None,
     customer: Annotated[
-        str | None, typer.Option(help="Only offers a customer whose id contains this holds.")
+        str | None,
+        typer.Option(help="Only offers a customer whose name or id contains this holds."),
     ] = None,
     min_score: Annotated[
         float | None, typer.Option("--min-score", min=0.0, max=1.0, help="Score at least this.")

@@ -18,6 +18,7 @@ import pandas as pd
 from offermap import rules
 from offermap.reports.mapping_health import reading
 from offermap.store import fetch_dicts, sql
+from offermap.store.customers import customer_names
 from offermap.store.proposals import open_proposals
 from offermap.variants import ambiguous_provider_ids, handle_of
 
@@ -92,6 +93,7 @@ QUEUE_COLUMNS: tuple[str, ...] = (
 CUSTOMER_COLUMNS: tuple[str, ...] = (
     "variant",
     "offer_name",
+    "customer_name",
     "customer_id",
     "subscriptions",
     "seats",
@@ -298,8 +300,9 @@ def variant_customers(db_path: Path | str, connection_id: str) -> pd.DataFrame:
 
     Counted over the subscriptions that make a variant acquired (Active and Suspended, rule
     R9), with how many subscriptions and seats the customer holds, their statuses, and the
-    service the variant is mapped to, if any. CloudCockpit's subscriptions carry the customer's
-    id, not its name, so customers are shown by id.
+    service the variant is mapped to, if any. Customers are named (`customer_name`) by the
+    company names the latest sync read from CloudCockpit, as `offermap offers` names them (the
+    id when CloudCockpit named none), and listed in name order within each variant.
     """
     with reading(db_path, connection_id) as con:
         rows = fetch_dicts(
@@ -311,8 +314,20 @@ def variant_customers(db_path: Path | str, connection_id: str) -> pd.DataFrame:
             },
         )
         handles = _handles(con, connection_id, rows)
+        names = customer_names(con, connection_id)
     for row, handle in zip(rows, handles, strict=True):
         row["variant"] = handle
+        row["customer_name"] = names.name(row["customer_id"])
+    # The query's variant order; customers by name within a variant, as the CLI lists them.
+    rows.sort(
+        key=lambda r: (
+            r["offer_name"],
+            r["segment"],
+            r["term"],
+            r["billing_frequency"],
+            names.sort_key(r["customer_id"], r["customer_name"]),
+        )
+    )
     return _frame(rows, CUSTOMER_COLUMNS)
 
 
@@ -324,7 +339,7 @@ def filter_customers(
     Args:
         customers: the frame `variant_customers` returns.
         offer: a handle, or part of one or of the offer's name ("business premium").
-        customer: a customer id, exactly.
+        customer: a customer id, exactly, or a part of a customer's name.
     """
     keep = pd.Series(True, index=customers.index)
     if offer:
@@ -333,7 +348,10 @@ def filter_customers(
             wanted, regex=False
         ) | customers["offer_name"].astype(str).str.lower().str.contains(wanted, regex=False)
     if customer:
-        keep &= customers["customer_id"].astype(str).str.lower() == customer.strip().lower()
+        wanted = customer.strip().lower()
+        keep &= (customers["customer_id"].astype(str).str.lower() == wanted) | customers[
+            "customer_name"
+        ].astype(str).str.lower().str.contains(wanted, regex=False)
     return customers[keep]
 
 

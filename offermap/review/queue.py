@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from offermap.acquired.listing import holds
 from offermap.errors import InputError
 from offermap.review.explanations import split_reasons
 from offermap.store import open_store
@@ -33,7 +34,7 @@ class ProposalFilter:
         search: a part of the offer's name, provider offer id, offer id or the service name.
         segment: Commercial, Education, Government or NonProfit (any case).
         family: a product family, as the coverage report names them (any case).
-        customer: a part of the id of a customer holding the variant.
+        customer: a part of the name or id of a customer holding the variant (any case).
         min_score / max_score: the score range, both ends included.
     """
 
@@ -74,8 +75,7 @@ def _kept(row: dict[str, Any], where: ProposalFilter) -> bool:
         for k in ("offer_name", "provider_offer_id", "offer_id", "service_name")
     ):
         return False
-    customer = (where.customer or "").strip().lower()
-    return not customer or any(customer in c.lower() for c in row["customer_ids"])
+    return holds(row, where.customer)
 
 
 def list_proposals(
@@ -83,7 +83,8 @@ def list_proposals(
 ) -> list[dict[str, Any]]:
     """Open proposals of the connection, best first per variant, filtered (read-only).
 
-    Each row has the columns of `open_proposals.sql`, its `handle`, `customer_ids`, the
+    Each row has the columns of `open_proposals.sql`, its `handle`, the customers holding
+    its variant (`customers_held_by` names, `customer_ids` ids in the same order), the
     parsed `reasons`, and `for` / `against` (the reasons split).
 
     Raises:
@@ -104,7 +105,8 @@ def list_proposals(
         row = {
             **with_reasons(row),
             "handle": handle_of(row, ambiguous),
-            "customer_ids": customers.get(key, []),
+            "customer_ids": [customer_id for customer_id, _ in customers.get(key, [])],
+            "customers_held_by": [name for _, name in customers.get(key, [])],
         }
         if _kept(row, where):
             out.append(row)

@@ -8,6 +8,7 @@ from typing import Any
 import duckdb
 
 from offermap import rules
+from offermap.store.customers import customer_names
 from offermap.store.db import fetch_dicts, run_script, sql, transaction
 
 
@@ -52,8 +53,12 @@ def known_variants(con: duckdb.DuckDBPyConnection, connection_id: str) -> list[d
 
 def variant_customers(
     con: duckdb.DuckDBPyConnection, connection_id: str
-) -> dict[tuple[str, str, str, str], list[str]]:
-    """The customer ids holding each acquired variant of the connection, sorted."""
+) -> dict[tuple[str, str, str, str], list[tuple[str, str]]]:
+    """The customers holding each acquired variant of the connection, as (id, name) pairs.
+
+    Named by the company names of the latest published sync (the id when CloudCockpit named
+    none), in name order.
+    """
     rows = fetch_dicts(
         con,
         sql("acquired_customers"),
@@ -62,7 +67,10 @@ def variant_customers(
             "acquired_statuses": sorted(rules.ACQUIRED_SUBSCRIPTION_STATUSES),
         },
     )
+    names = customer_names(con, connection_id)
     return {
-        (r["offer_id"], r["segment"], r["term"], r["billing_frequency"]): list(r["customer_ids"])
+        (r["offer_id"], r["segment"], r["term"], r["billing_frequency"]): names.ordered(
+            r["customer_ids"]
+        )
         for r in rows
     }

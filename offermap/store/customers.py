@@ -26,10 +26,20 @@ class CustomerNames:
         # CloudCockpit's GUIDs are compared case-insensitively, as its API does.
         return self.by_id.get(customer_id.lower(), customer_id)
 
+    def named(self, customer_id: str) -> bool:
+        """Whether the customer has a company name (else it is shown by id)."""
+        return customer_id.lower() in self.by_id
+
     def ordered(self, customer_ids: Iterable[str]) -> list[tuple[str, str]]:
-        """(id, name) of each customer, in name order (any case), the id breaking ties."""
-        named = [(customer_id, self.name(customer_id)) for customer_id in customer_ids]
-        return sorted(named, key=lambda pair: (pair[1].casefold(), pair[1], pair[0]))
+        """(id, name) of each customer: named ones in name order (any case), then those shown
+        by id, the id breaking ties."""
+        pairs = [(customer_id, self.name(customer_id)) for customer_id in customer_ids]
+        return sorted(pairs, key=lambda pair: self.sort_key(*pair))
+
+    def sort_key(self, customer_id: str, name: str) -> tuple[bool, str, str, str]:
+        """Where a customer goes in a listing: see `ordered`."""
+        # An id among names reads as noise: it goes after them, not in their alphabet.
+        return (not self.named(customer_id), name.casefold(), name, customer_id)
 
 
 def customer_names(con: duckdb.DuckDBPyConnection, connection_id: str) -> CustomerNames:

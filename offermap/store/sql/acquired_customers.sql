@@ -1,5 +1,5 @@
 -- Which customers hold each acquired variant of a connection (an Active or Suspended
--- subscription, as for R9), with their subscriptions and seats.
+-- subscription, as for R9), by id; offermap.store.acquired names them (customer_names.sql).
 SELECT
     offer_id, segment, term, billing_frequency,
     list(DISTINCT customer_id ORDER BY customer_id) AS customer_ids
