@@ -269,30 +269,67 @@ class SandboxProcess:
             self._process = None
 
 
-# Which emulator request kinds are pages of the list being read; every other kind is a fixed
-# call (token, picklist, count, threshold) whose number does not grow with the records.
-_PAGE_KINDS = {
-    "autotask": ("POST Services/query", "POST Services/query/next"),
-    "cloudcockpit": ("GET v1/subscriptions",),
+# Which emulator request kinds are pages of which list; every other kind is a fixed call
+# (token, picklist, count, threshold) whose number does not grow with the records. The first
+# list of an API is the one its benchmarks are about (services, subscriptions).
+_PAGE_KINDS: dict[str, dict[str, tuple[str, ...]]] = {
+    "autotask": {"services": ("POST Services/query", "POST Services/query/next")},
+    # The sync names the subscriptions' customers: it reads their list too.
+    "cloudcockpit": {
+        "subscriptions": ("GET v1/subscriptions",),
+        "customers": ("GET v1/customers",),
+    },
 }
 # Autotask answers at most 500 records a page, whatever is asked.
 AUTOTASK_PAGE_SIZE = 500
 
 
 @dataclass(frozen=True)
-class RequestCount:
-    """Requests one API answered while a list was read, against the minimum the list needs."""
+class ListPages:
+    """The pages one list took, against the minimum its records need."""
 
-    api: str
+    name: str
     records: int
-    page_size: int
     pages: int
-    fixed: dict[str, int]
+    page_size: int
 
     @property
     def minimum_pages(self) -> int:
         """ceil(records / page_size): fewer pages cannot hold the records."""
         return minimum_pages(self.records, self.page_size)
+
+
+@dataclass(frozen=True)
+class RequestCount:
+    """Requests one API answered while its lists were read, against the minimum they need.
+
+    `lists` holds each list read, the API's main one (services, subscriptions) first;
+    `records`, `page_size`, `pages` and `minimum_pages` add them up (records: the main list's).
+    """
+
+    api: str
+    lists: tuple[ListPages, ...]
+    fixed: dict[str, int]
+
+    @property
+    def records(self) -> int:
+        """Records of the main list (services or subscriptions)."""
+        return self.lists[0].records
+
+    @property
+    def page_size(self) -> int:
+        """The page size the lists were read at."""
+        return self.lists[0].page_size
+
+    @property
+    def pages(self) -> int:
+        """Pages of every list."""
+        return sum(item.pages for item in self.lists)
+
+    @property
+    def minimum_pages(self) -> int:
+        """The fewest pages that can hold every list's records."""
+        return sum(item.minimum_pages for item in self.lists)
 
     @property
     def total(self) -> int:
@@ -307,10 +344,12 @@ class RequestCount:
     def describe(self) -> str:
         """ "63 = 10 pages (minimum 10) + 2 fixed (...)" for a report row."""
         fixed = ", ".join(f"{kind} {n}" for kind, n in sorted(self.fixed.items()))
+        minimums = " + ".join(
+            f"{item.minimum_pages} for {item.records} {item.name}" for item in self.lists
+        )
         return (
-            f"{self.total} requests = {self.pages} pages (minimum {self.minimum_pages} for "
-            f"{self.records} records at {self.page_size} a page) + "
-            f"{sum(self.fixed.values())} fixed ({fixed or 'none'})"
+            f"{self.total} requests = {self.pages} pages (minimum {minimums} at "
+            f"{self.page_size} a page) + {sum(self.fixed.values())} fixed ({fixed or 'none'})"
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -324,14 +363,42 @@ class RequestCount:
             "minimum_pages": self.minimum_pages,
             "extra_pages": self.extra_pages,
             "fixed": dict(self.fixed),
+            "lists": {
+                item.name: {
+                    "records": item.records,
+                    "pages": item.pages,
+                    "minimum_pages": item.minimum_pages,
+                }
+                for item in self.lists
+            },
         }
 
 
 def count_requests(
-    stats: Mapping[str, Any], api: str, *, records: int, page_size: int
+    stats: Mapping[str, Any],
+    api: str,
+    *,
+    records: int | Mapping[str, int],
+    page_size: int,
 ) -> RequestCount:
-    """Split what an emulator counted (see `SandboxProcess.stats`) into pages and fixed calls."""
+    """Split what an emulator counted (see `SandboxProcess.stats`) into pages and fixed calls.
+
+    Args:
+        records: the records of each list that was read, by list name (e.g. {"subscriptions":
+            50000, "customers": 2000}); a number stands for the API's main list alone. Pages of
+            a list not named here count as fixed calls.
+        page_size: the page size every list was read at.
+    """
     by_kind = {str(k): int(v) for k, v in stats[api]["requests"].items()}
-    pages = sum(n for kind, n in by_kind.items() if kind in _PAGE_KINDS[api])
-    fixed = {kind: n for kind, n in by_kind.items() if kind not in _PAGE_KINDS[api]}
-    return RequestCount(api, records, page_size, pages, fixed)
+    kinds = _PAGE_KINDS[api]
+    sizes = {next(iter(kinds)): records} if isinstance(records, int) else dict(records)
+    unknown = set(sizes) - set(kinds)
+    if unknown:
+        raise ValueError(f"{api} has no list {', '.join(sorted(unknown))}; it has {list(kinds)}")
+    lists = tuple(
+        ListPages(name, count, sum(by_kind.get(kind, 0) for kind in kinds[name]), page_size)
+        for name, count in sizes.items()
+    )
+    paged = {kind for name in sizes for kind in kinds[name]}
+    fixed = {kind: n for kind, n in by_kind.items() if kind not in paged}
+    return RequestCount(api, lists, fixed)

@@ -49,6 +49,27 @@ def test_request_counts_split_pages_from_fixed_calls() -> None:
     }
 
 
+def test_request_counts_add_the_customer_pages_to_the_subscription_pages() -> None:
+    stats = {
+        "cloudcockpit": {
+            "requests": {"POST token": 1, "GET v1/subscriptions": 50, "GET v1/customers": 2}
+        }
+    }
+    lists = {"subscriptions": 50_000, "customers": 2_000}
+    count = count_requests(stats, "cloudcockpit", records=lists, page_size=1000)
+    # The minimum: token + subscription pages + customer pages.
+    assert (count.pages, count.minimum_pages, count.extra_pages, count.total) == (52, 52, 0, 53)
+    assert count.records == 50_000 and count.fixed == {"POST token": 1}
+    assert count.to_dict()["lists"]["customers"] == {
+        "records": 2_000,
+        "pages": 2,
+        "minimum_pages": 2,
+    }
+    # A customer page read twice is an extra page, not a fixed call.
+    stats["cloudcockpit"]["requests"]["GET v1/customers"] = 3
+    assert count_requests(stats, "cloudcockpit", records=lists, page_size=1000).extra_pages == 1
+
+
 def test_demo_stages_cut_at_markers_and_a_missing_marker_merges_into_the_next() -> None:
     lines = [
         # No announcement of a temporary Prefect server (one was already running): its
@@ -81,6 +102,9 @@ def test_e2e_quick_reads_each_api_at_the_minimum_and_times_every_stage(tmp_path:
         assert requests["pages"] == requests["minimum_pages"]
         assert requests["requests"] == requests["pages"] + sum(requests["fixed"].values())
     assert figures["requests"]["cloudcockpit"]["fixed"] == {"POST token": 1}
+    # The sync names the customers: their list is read once, at its minimum.
+    customers = figures["requests"]["cloudcockpit"]["lists"]["customers"]
+    assert customers["records"] > 0 and customers["pages"] == customers["minimum_pages"]
     stages = figures["stages"]
     for stage in ("extract", "validate", "publish + derive", "propose", "apply"):
         assert stages[stage]["seconds"] > 0
@@ -117,6 +141,12 @@ def test_cloudcockpit_quick_extracts_every_subscription_at_the_minimum(tmp_path:
         assert extraction["fixed"] == {"POST token": 1}
         # The client counts API requests only; the emulator also saw the token request.
         assert extraction["client_api_requests"] == extraction["pages"]
+    # Landing also names the customers (their pages at the minimum); the client alone does not.
+    landed = [e for e in extractions if "customers" in e["lists"]]
+    assert len(landed) == 2
+    assert all(
+        e["lists"]["customers"]["pages"] == e["lists"]["customers"]["minimum_pages"] for e in landed
+    )
 
 
 @pytest.mark.flow
@@ -130,3 +160,4 @@ def test_sync_flow_quick_completes_and_reads_each_api_at_the_minimum(
     assert sum(sync["variants_by_status"].values()) > 0
     for api in ("autotask", "cloudcockpit"):
         assert sync["requests"][api]["pages"] == sync["requests"][api]["minimum_pages"]
+    assert set(sync["requests"]["cloudcockpit"]["lists"]) == {"subscriptions", "customers"}

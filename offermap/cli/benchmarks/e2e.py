@@ -46,7 +46,8 @@ def _request_counts(stats: dict[str, Any], sizes: dict[str, int]) -> list[Reques
         count_requests(
             stats,
             "cloudcockpit",
-            records=sizes["subscriptions"],
+            # The extraction names the subscriptions' customers: their list is read too.
+            records={"subscriptions": sizes["subscriptions"], "customers": sizes["customers"]},
             page_size=CLOUDCOCKPIT_PAGE_SIZE,
         ),
     ]
