@@ -38,6 +38,23 @@ class LocalPrefectError(RuntimeError):
     """A step of bringing up the local Prefect stack failed; the message has its output."""
 
 
+def call_api(api_url: str, method: str, path: str, body: Any = None) -> Any:
+    """One call to a Prefect server's REST API; its JSON answer.
+
+    A 503 is retried for up to a minute, as Prefect's own client does: the server answers it
+    while its SQLite file is locked by the scheduler or a worker
+    (docs/notes/stack-pitfalls.md#p22).
+    """
+    deadline = time.monotonic() + 60
+    while True:
+        response = httpx.request(method, f"{api_url}{path}", json=body, timeout=30.0)
+        if response.status_code != 503 or time.monotonic() > deadline:
+            break
+        time.sleep(1.0)
+    response.raise_for_status()
+    return response.json() if response.content else None
+
+
 def free_port() -> int:
     """A TCP port on loopback that nothing listens on right now."""
     with socket.socket() as sock:
@@ -204,10 +221,8 @@ class LocalPrefect:
         return "\n".join(text.splitlines()[-lines:])
 
     def api(self, method: str, path: str, body: Any = None) -> Any:
-        """One call to the server's REST API; its JSON answer."""
-        response = httpx.request(method, f"{self.api_url}{path}", json=body, timeout=30.0)
-        response.raise_for_status()
-        return response.json() if response.content else None
+        """One call to the server's REST API; its JSON answer (503 retried: `call_api`)."""
+        return call_api(self.api_url, method, path, body)
 
     def next_runs(self) -> dict[str, dict[str, Any] | None]:
         """Each deployment ("flow/deployment") and its next scheduled run (None: none yet)."""

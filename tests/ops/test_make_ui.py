@@ -18,12 +18,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 import yaml
 
 from flows.naming import run_name
-from scripts.local_prefect import free_port
+from scripts.local_prefect import call_api, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 # Bounds that only keep a broken stack from hanging the suite; a loaded 2-core machine needs
@@ -82,16 +81,8 @@ class MakeUi:
             time.sleep(0.5)
 
     def api(self, method: str, path: str, body: Any = None) -> Any:
-        """One call to the Prefect API make ui serves, retried on 503 as Prefect's own client
-        does: its SQLite is briefly locked while the scheduler and the worker write."""
-        deadline = time.monotonic() + 60
-        while True:
-            response = httpx.request(method, f"{self.api_url}{path}", json=body, timeout=30.0)
-            if response.status_code != 503 or time.monotonic() > deadline:
-                break
-            time.sleep(1.0)
-        response.raise_for_status()
-        return response.json() if response.content else None
+        """One call to the Prefect API make ui serves (503 retried, as Prefect's client does)."""
+        return call_api(self.api_url, method, path, body)
 
 
 @pytest.fixture
