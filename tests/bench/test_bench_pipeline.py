@@ -161,3 +161,7 @@ def test_sync_flow_quick_completes_and_reads_each_api_at_the_minimum(
     for api in ("autotask", "cloudcockpit"):
         assert sync["requests"][api]["pages"] == sync["requests"][api]["minimum_pages"]
     assert set(sync["requests"]["cloudcockpit"]["lists"]) == {"subscriptions", "customers"}
+    # Every request the flow sent is in the minimum: no page or fixed call twice.
+    (row,) = report.rows
+    assert row["requests"] == row["minimum"]
+    assert all(n == 1 for api in sync["requests"].values() for n in api["fixed"].values())
