@@ -93,7 +93,8 @@ def _with_batch_claims(frame: pd.DataFrame, failing: set[int]) -> pd.DataFrame:
     service_claimed, variant_claimed, repeated = [], [], []
     service_claimant: list[int | None] = []
     variant_claimant: list[int | None] = []
-    for record in frame.to_dict("records"):
+    columns = ["decision_id", "service_id", *VariantKey._fields]
+    for record in frame[columns].to_dict("records"):
         row = {str(k): v for k, v in record.items()}
         key, service_id = VariantKey.of(row), int(row["service_id"])
         s_claim = service_id in services and services[service_id][0] != key
@@ -237,15 +238,11 @@ def apply_open(
     now = datetime.now(UTC)
     with nullcontext() if in_transaction else _writing(con):
         writes = _Writes(ambiguous=ambiguous)
-        handles = {
-            int(r["decision_id"]): handle_of(r, ambiguous)
-            for r in (
-                {str(k): _plain(v) for k, v in record.items()}
-                for record in claims.to_dict("records")
-            )
-        }
-        for record in claims.to_dict("records"):
-            row = {str(k): _plain(v) for k, v in record.items()}
+        rows = [
+            {str(k): _plain(v) for k, v in record.items()} for record in claims.to_dict("records")
+        ]
+        handles = {int(r["decision_id"]): handle_of(r, ambiguous) for r in rows}
+        for row in rows:
             row["handle"] = handles[int(row["decision_id"])]
             row["claimed_by_handle"] = handles.get(int(row["claimed_by_decision"] or 0))
             if row.get("holder_offer_id"):
