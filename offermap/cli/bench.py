@@ -7,7 +7,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.measure import Measurement
 from rich.table import Table
+from rich.text import Text
 
 from offermap.bench.report import BenchReport
 from offermap.cli.common import console, errors
@@ -29,19 +31,35 @@ BENCHMARKS: dict[str, str] = {
 
 
 def _show(report: BenchReport) -> None:
-    table = Table(title=report.title)
+    """Print a report: a table where it fits the terminal, else one block per row."""
     columns = list(dict.fromkeys(key for row in report.rows for key in row))
+    table = Table(title=report.title)
     for column in columns:
         table.add_column(column, overflow="fold")
     for row in report.rows:
         table.add_row(*(str(row.get(column, "")) for column in columns))
-    console.print(table)
+    # Measured unconstrained: the table's natural width, not the width it would be squeezed to.
+    natural = Measurement.get(console, console.options.update_width(10_000), table).maximum
+    if natural <= console.width:
+        console.print(table)
+    else:
+        # Squeezed into narrow columns every cell folds into a column of fragments: a block
+        # per row, a figure per line, reads at 80 columns.
+        console.print(Text(report.title, style="bold"))
+        for row in report.rows:
+            first, *rest = columns
+            console.print(Text(f"- {row.get(first, '')}", style="bold"))
+            for column in rest:
+                console.print(Text(f"    {column}: {row.get(column, '')}"))
     for note in report.notes:
-        console.print(f"  {note}")
+        console.print(Text(f"  {note}"))
     machine = report.machine
     console.print(
-        f"  [dim]machine: {machine.get('cpus')} CPUs, {machine.get('memory_gib')} GiB, "
-        f"Python {machine.get('python')}, {machine.get('platform')}[/]"
+        Text(
+            f"  machine: {machine.get('cpus')} CPUs, {machine.get('memory_gib')} GiB, "
+            f"Python {machine.get('python')}, {machine.get('platform')}",
+            style="dim",
+        )
     )
 
 
