@@ -55,6 +55,18 @@ LimitOption = Annotated[
         help="Show at most this many rows (tables: 50 unless given; 0: all).",
     ),
 ]
+SegmentOption = Annotated[
+    str | None,
+    typer.Option(help="Only this segment: Commercial, Education, Government, NonProfit."),
+]
+FamilyOption = Annotated[
+    str | None,
+    typer.Option(help='Only this product family, e.g. "Microsoft 365", "Azure", "Teams".'),
+]
+CustomerOption = Annotated[
+    str | None,
+    typer.Option(help="Only variants held by a customer whose name or id contains this."),
+]
 OffsetOption = Annotated[
     int, typer.Option("--offset", min=0, help="Skip this many rows first (the next page).")
 ]

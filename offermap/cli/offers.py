@@ -11,11 +11,14 @@ from offermap.acquired.listing import OFFER_STATUSES, OfferFilter, list_offers
 from offermap.cli.common import (
     ConnectionOption,
     CsvOption,
+    CustomerOption,
     DbOption,
+    FamilyOption,
     JsonOption,
     LimitOption,
     NoPagerOption,
     OffsetOption,
+    SegmentOption,
     console,
     print_json,
     target,
@@ -182,18 +185,9 @@ def offers(
             help=f"Only this status (repeat for several): {', '.join(OFFER_STATUSES)}.",
         ),
     ] = None,
-    segment: Annotated[
-        str | None,
-        typer.Option(help="Only this segment: Commercial, Education, Government, NonProfit."),
-    ] = None,
-    family: Annotated[
-        str | None,
-        typer.Option(help='Only this product family, e.g. "Microsoft 365", "Azure", "Teams".'),
-    ] = None,
-    customer: Annotated[
-        str | None,
-        typer.Option(help="Only variants a customer whose name or id contains this holds."),
-    ] = None,
+    segment: SegmentOption = None,
+    family: FamilyOption = None,
+    customer: CustomerOption = None,
     show_customers: Annotated[
         bool,
         typer.Option(

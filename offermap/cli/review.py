@@ -14,12 +14,15 @@ from offermap.cli.common import (
     ActorOption,
     ConnectionOption,
     CsvOption,
+    CustomerOption,
     DbOption,
+    FamilyOption,
     JsonOption,
     LimitOption,
     NoPagerOption,
     NoteOption,
     OffsetOption,
+    SegmentOption,
     actor,
     console,
     print_json,
@@ -171,18 +174,9 @@ def proposals(
         str | None,
         typer.Option("--search", "-s", help="Only offers or services whose name contains this."),
     ] = None,
-    segment: Annotated[
-        str | None,
-        typer.Option(help="Only this segment: Commercial, Education, Government, NonProfit."),
-    ] = None,
-    family: Annotated[
-        str | None,
-        typer.Option(help='Only this product family, e.g. "Microsoft 365", "Azure", "Teams".'),
-    ] = None,
-    customer: Annotated[
-        str | None,
-        typer.Option(help="Only offers a customer whose name or id contains this holds."),
-    ] = None,
+    segment: SegmentOption = None,
+    family: FamilyOption = None,
+    customer: CustomerOption = None,
     min_score: Annotated[
         float | None, typer.Option("--min-score", min=0.0, max=1.0, help="Score at least this.")
     ] = None,

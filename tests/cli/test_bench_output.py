@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import io
 
 import pytest
+from rich.console import Console
 
 from offermap.bench.report import BenchReport
-from offermap.cli.bench import _show
-from offermap.cli.common import console
+from offermap.cli import bench
 
 
 def _report() -> BenchReport:
@@ -30,35 +30,33 @@ def _report() -> BenchReport:
     return report
 
 
-@pytest.fixture
-def width() -> Iterator[None]:
-    saved = console.width
-    yield
-    console.width = saved
+def _printed(report: BenchReport, columns: int, monkeypatch: pytest.MonkeyPatch) -> str:
+    """What `offermap bench` prints for the report on a terminal this wide."""
+    out = io.StringIO()
+    monkeypatch.setattr(bench, "console", Console(file=out, width=columns))
+    bench._show(report)
+    return out.getvalue()
 
 
 @pytest.mark.parametrize("columns", [80, 200])
-def test_every_figure_is_whole_on_one_line_at_any_width(columns: int, width: None) -> None:
-    console.width = columns
-    with console.capture() as captured:
-        _show(_report())
-    lines = captured.get().splitlines()
+def test_every_figure_is_whole_on_one_line_at_any_width(
+    columns: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    printed = _printed(_report(), columns, monkeypatch)
+    lines = printed.splitlines()
     assert all(len(line) <= columns for line in lines)
     # Too wide for a table even at 200 columns (its detail alone is 130 characters): a block
     # per row, each figure whole on its line.
     assert "- extract into DuckDB, page 1000, 80 ms" in lines
     assert "    seconds: 11.18" in lines and "    records/s: 4471" in lines
     assert any(line.startswith("    detail: 53 requests = 52 pages") for line in lines)
-    assert "[bold]a path[/bold]" in captured.get()  # notes are printed literally
+    assert "[bold]a path[/bold]" in printed  # notes are printed literally
 
 
-def test_a_table_that_fits_is_printed_as_a_table(width: None) -> None:
-    console.width = 200
+def test_a_table_that_fits_is_printed_as_a_table(monkeypatch: pytest.MonkeyPatch) -> None:
     report = _report()
     report.rows = [{k: v for k, v in row.items() if k != "detail"} for row in report.rows]
-    with console.capture() as captured:
-        _show(report)
-    lines = captured.get().splitlines()
+    lines = _printed(report, 200, monkeypatch).splitlines()
     header = next(line for line in lines if "┃ run" in line)
     assert "seconds" in header and "records/s" in header
     assert any("extract into DuckDB, page 1000, 80 ms" in line for line in lines)
