@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -10,19 +11,22 @@ from tests.cli.manual_data import publish_manual_connection
 from tests.review.review_data import publish_review_connection
 
 
+def _store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, publish: Callable[[Path], None]
+) -> Path:
+    path = tmp_path / "offermap.duckdb"
+    monkeypatch.setenv("OFFERMAP_DB", str(path))
+    publish(path)
+    return path
+
+
 @pytest.fixture
 def manual_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A store holding the connection of the manual-mapping tests (tests/cli/manual_data.py)."""
-    path = tmp_path / "offermap.duckdb"
-    monkeypatch.setenv("OFFERMAP_DB", str(path))
-    publish_manual_connection(path)
-    return path
+    return _store(tmp_path, monkeypatch, publish_manual_connection)
 
 
 @pytest.fixture
 def review_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A store holding the connection of the review tests (tests/review/review_data.py)."""
-    path = tmp_path / "offermap.duckdb"
-    monkeypatch.setenv("OFFERMAP_DB", str(path))
-    publish_review_connection(path)
-    return path
+    return _store(tmp_path, monkeypatch, publish_review_connection)
