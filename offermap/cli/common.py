@@ -27,6 +27,9 @@ console = Console()
 errors = Console(stderr=True, soft_wrap=True)
 
 # Square brackets are rich markup in help texts: "\[" keeps them as text.
+# Exit status of a command stopped by Ctrl-C (128 + SIGINT), as shells expect.
+INTERRUPTED = 130
+
 DbOption = Annotated[
     Path | None,
     typer.Option(

@@ -17,6 +17,7 @@ import typer
 from rich.text import Text
 
 from offermap.cli.common import (
+    INTERRUPTED,
     ActorOption,
     ConnectionOption,
     DbOption,
@@ -36,8 +37,6 @@ from offermap.review.signoff import MAP_WORDS, UNMAP_WORDS, read_signoff
 
 # Unmapping more variants than this at once asks first (or wants --yes).
 CONFIRM_ABOVE = 20
-# Exit status of a command stopped by Ctrl-C (128 + SIGINT), as shells expect.
-INTERRUPTED = 130
 
 VariantArgument = Annotated[
     str | None,

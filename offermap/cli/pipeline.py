@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import signal
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated
 
 import typer
 
 from offermap.cli.common import (
+    INTERRUPTED,
     ConnectionOption,
     DbOption,
     JsonOption,
@@ -33,6 +38,33 @@ AcceptShrinkOption = Annotated[
         "OFFERMAP_MAX_SNAPSHOT_SHRINK allows (default: half): they really are gone.",
     ),
 ]
+
+
+# What stays after Ctrl-C, by command: both write each stage in one transaction.
+_AFTER_INTERRUPT = {
+    "sync": "the sync stopped; nothing it had not finished was published (each stage commits "
+    "whole or not at all): run `offermap sync` again",
+    "apply": "the apply stopped; no decision is half-applied (the batch commits whole or not at "
+    "all) and what was not applied still waits (`offermap decisions` lists it): run "
+    "`offermap apply` again",
+}
+
+
+@contextmanager
+def _interruptible(command: str) -> Iterator[None]:
+    """On Ctrl-C, say in one line what stayed as it was, and exit 130 (the shell's code)."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        # A second Ctrl-C must not cut the line short.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        from rich.text import Text
+
+        errors.print(
+            Text(f"offermap: interrupted: {_AFTER_INTERRUPT[command]}.", style="bold red"),
+            highlight=False,
+        )
+        sys.exit(INTERRUPTED)
 
 
 def _say(line: str) -> None:
@@ -70,7 +102,10 @@ def sync(
 
     db_path, connection_id = target(db, connection)
     check_api_settings()  # every missing setting named at once, before Prefect starts
-    with command_runtime("sync", db_path, verbose=verbose, say=_say, announce=_say):
+    with (
+        _interruptible("sync"),
+        command_runtime("sync", db_path, verbose=verbose, say=_say, announce=_say),
+    ):
         from flows.sync import sync as sync_flow
         from tasks.progress import listening
 
@@ -113,7 +148,10 @@ def apply(
     from offermap.cli.prefect_runtime import command_runtime
 
     db_path, connection_id = target(db, connection)
-    with command_runtime("apply", db_path, verbose=verbose, say=_say, announce=_say):
+    with (
+        _interruptible("apply"),
+        command_runtime("apply", db_path, verbose=verbose, say=_say, announce=_say),
+    ):
         from flows.apply import apply as apply_flow
         from tasks.progress import listening
 
