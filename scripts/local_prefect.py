@@ -25,7 +25,7 @@ from typing import IO, Any
 import httpx
 
 from flows.naming import planned_name
-from offermap.cli.prefect_server import die_with_parent
+from offermap.cli.prefect_server import die_with_parent, wait_until_up
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 WORK_POOL = "offermap-process"
@@ -146,19 +146,9 @@ class LocalPrefect:
         args = ["server", "start", "--host", "127.0.0.1", "--port", str(self.port)]
         self._spawn("server", [*args, "--analytics-off"], "server.log", self.env())
         server = self._children[-1].process
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if server.poll() is not None:
-                raise LocalPrefectError(
-                    f"the Prefect server exited:\n{self.log_tail('server.log')}"
-                )
-            try:
-                if httpx.get(f"{self.api_url}/health", timeout=2.0).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass  # not listening yet
-            time.sleep(0.5)
-        raise LocalPrefectError(f"the Prefect server did not answer in {timeout:g} s")
+        failure = wait_until_up(server, self.api_url, timeout, poll=0.5)
+        if failure is not None:
+            raise LocalPrefectError(f"the Prefect server {failure}:\n{self.log_tail('server.log')}")
 
     def prefect(
         self, *args: str, timeout: float = 120.0, env: Mapping[str, str] | None = None

@@ -64,25 +64,26 @@ def die_with_parent() -> Callable[[], None] | None:
     return hook
 
 
-def _wait_until_up(process: subprocess.Popen[bytes], url: str, timeout: float, log: Path) -> None:
+def wait_until_up(
+    process: subprocess.Popen[bytes], api_url: str, timeout: float, poll: float = 0.1
+) -> str | None:
+    """Wait until the Prefect server `process` answers `api_url/health`.
+
+    Returns:
+        None once it answers; else why not ("exited with status 3", "did not answer within
+        90 s"), for the caller's own error.
+    """
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise LocalServerError(
-                f"the temporary Prefect server exited with status {process.returncode}; "
-                f"its log is {log}"
-            )
+            return f"exited with status {process.returncode}"
         try:
-            if httpx.get(f"{url}/health", timeout=2.0).status_code == 200:
-                return
+            if httpx.get(f"{api_url}/health", timeout=2.0).status_code == 200:
+                return None
         except httpx.HTTPError:
             pass  # not listening yet
-        time.sleep(0.1)
-    raise LocalServerError(
-        f"the temporary Prefect server did not answer within {timeout:g} s "
-        "(set PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS higher on a busy machine); "
-        f"its log is {log}"
-    )
+        time.sleep(poll)
+    return f"did not answer within {timeout:g} s"
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
@@ -173,7 +174,16 @@ def command_api(log: Path, announce: Callable[[str], None] | None = None) -> Ite
         started = time.monotonic()
         if announce:
             announce("Starting a temporary Prefect server for this run...")
-        _wait_until_up(process, url, timeout, log)
+        failure = wait_until_up(process, url, timeout)
+        if failure is not None:
+            hint = (
+                " (set PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS higher on a busy machine)"
+                if process.poll() is None
+                else ""
+            )
+            raise LocalServerError(
+                f"the temporary Prefect server {failure}{hint}; its log is {log}"
+            )
         if announce:
             announce(f"Prefect is up ({time.monotonic() - started:.1f} s).")
         with temporary_settings(updates={PREFECT_API_URL: url}):

@@ -125,9 +125,24 @@ def land_rows(
     """Append one batch of records to the source's staging table; return how many."""
     if not rows:
         return 0
-    columns = _COLUMNS[source]
+    return _land_batch(
+        con, f"land_{source}", _COLUMNS[source], connection_id, run_id, extracted_at, rows
+    )
+
+
+def _land_batch(
+    con: duckdb.DuckDBPyConnection,
+    statement: str,
+    columns: Sequence[str],
+    connection_id: str,
+    run_id: str,
+    extracted_at: datetime,
+    rows: Sequence[dict[str, Any]],
+) -> int:
+    """Run the staging statement on the rows, registered as `batch` with the run's columns
+    first and None for every missing value; return how many rows."""
     frame = pd.DataFrame.from_records(
-        [[row.get(c) for c in columns] for row in rows], columns=columns
+        [[row.get(c) for c in columns] for row in rows], columns=list(columns)
     )
     frame = frame.astype(object).where(frame.notna(), None)
     frame.insert(0, "extracted_at", extracted_at)
@@ -135,7 +150,7 @@ def land_rows(
     frame.insert(0, "run_id", run_id)
     con.register("batch", frame)
     try:
-        con.execute(sql(f"land_{source}"))
+        con.execute(sql(statement))
     finally:
         con.unregister("batch")
     return len(frame)
@@ -164,22 +179,19 @@ def land_customers(
     Returns:
         How many customers were staged.
     """
-    frame = pd.DataFrame.from_records(
-        [[row.get(c) for c in CUSTOMER_COLUMNS] for row in rows], columns=CUSTOMER_COLUMNS
-    )
-    frame = frame.astype(object).where(frame.notna(), None)
-    frame.insert(0, "extracted_at", extracted_at)
-    frame.insert(0, "connection_id", connection_id)
-    frame.insert(0, "run_id", run_id)
     with transaction(con):
-        if len(frame):
-            con.register("batch", frame)
-            try:
-                con.execute(sql("land_cc_customers"))
-            finally:
-                con.unregister("batch")
-        run_script(con, "record_customers_read", {"run_id": run_id, "customers": len(frame)})
-    return len(frame)
+        if rows:
+            _land_batch(
+                con,
+                "land_cc_customers",
+                CUSTOMER_COLUMNS,
+                connection_id,
+                run_id,
+                extracted_at,
+                rows,
+            )
+        run_script(con, "record_customers_read", {"run_id": run_id, "customers": len(rows)})
+    return len(rows)
 
 
 def finish_extract(
