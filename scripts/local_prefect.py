@@ -41,13 +41,18 @@ class LocalPrefectError(RuntimeError):
 def call_api(api_url: str, method: str, path: str, body: Any = None) -> Any:
     """One call to a Prefect server's REST API; its JSON answer.
 
-    A 503 is retried for up to a minute, as Prefect's own client does: the server answers it
-    while its SQLite file is locked by the scheduler or a worker
-    (docs/notes/stack-pitfalls.md#p22).
+    A 503 or a request that times out is retried for up to two minutes, as Prefect's own
+    client does: the server answers 503, or nothing for a while, when its SQLite file is
+    locked by the scheduler and workers on a busy machine (docs/notes/stack-pitfalls.md#p22).
     """
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 120
     while True:
-        response = httpx.request(method, f"{api_url}{path}", json=body, timeout=30.0)
+        try:
+            response = httpx.request(method, f"{api_url}{path}", json=body, timeout=30.0)
+        except httpx.TimeoutException:
+            if time.monotonic() > deadline:
+                raise
+            continue
         if response.status_code != 503 or time.monotonic() > deadline:
             break
         time.sleep(1.0)
