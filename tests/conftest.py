@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 
+from tests.prefect_template import PrefectTemplate
+
 _SCRATCH = Path(tempfile.mkdtemp(prefix="offermap-tests-"))
 # Before anything imports Prefect or a Jupyter kernel starts: keep their state out of $HOME.
 os.environ.setdefault("PREFECT_HOME", str(_SCRATCH / "prefect"))
@@ -69,6 +71,13 @@ _LONGEST = (
 )
 
 
+# Session fixtures that start a costly process: their tests share one xdist worker (`make test`
+# runs with --dist loadgroup), so that it starts once, not once per worker. The temporary
+# Prefect server costs ~5 s of a core to start (~15 s on a new database), the warmed apply
+# worker a few seconds.
+_SESSION_PROCESSES = ("prefect_harness", "apply_worker")
+
+
 # tryfirst: xdist's own hook reads the xdist_group marks set here.
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -84,10 +93,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             or "prefect_harness" in getattr(item, "fixturenames", ())
         ):
             item.add_marker(pytest.mark.integration)
-        if "prefect_harness" in getattr(item, "fixturenames", ()):
-            # One temporary Prefect server for the session, not one per xdist worker
-            # (`make test` runs with --dist loadgroup): each costs ~20 s of a core to start.
-            item.add_marker(pytest.mark.xdist_group("prefect_harness"))
+        for shared in _SESSION_PROCESSES:
+            if shared in getattr(item, "fixturenames", ()):
+                item.add_marker(pytest.mark.xdist_group(shared))
 
     def longest_first(item: pytest.Item) -> int:
         relative = Path(str(item.fspath)).relative_to(root).as_posix()
@@ -137,15 +145,45 @@ def _fresh_autotask_limits() -> None:
 
 
 @pytest.fixture(scope="session")
-def prefect_harness() -> Iterator[None]:
-    """One temporary Prefect server for every flow test of the session, heartbeats off."""
-    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
-    from prefect.testing.utilities import prefect_test_harness
+def prefect_template(tmp_path_factory: pytest.TempPathFactory) -> PrefectTemplate:
+    """The session's migrated Prefect database (tests/prefect_template.py), shared by workers."""
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent  # the session's folder, above each worker's own
+    return PrefectTemplate(base / "prefect-template")
 
+
+@pytest.fixture(scope="session")
+def prefect_harness(
+    prefect_template: PrefectTemplate, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[None]:
+    """One temporary Prefect server for every flow test of the session, heartbeats off.
+
+    It is the server `offermap sync` and `apply` start for themselves (no UI, no background
+    services, as Prefect's own test harness runs it), on a copy of the session's migrated
+    database when there is one.
+    """
+    from prefect.settings import (
+        PREFECT_FLOWS_HEARTBEAT_FREQUENCY,
+        PREFECT_SERVER_DATABASE_CONNECTION_URL,
+        temporary_settings,
+    )
+
+    from offermap.cli.prefect_server import command_api
+
+    folder = tmp_path_factory.mktemp("prefect-harness")
+    database = folder / "prefect.db"
+    prefect_template.seed(database)
     with (
-        prefect_test_harness(server_startup_timeout=90),
-        temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}),
+        temporary_settings(
+            updates={
+                PREFECT_SERVER_DATABASE_CONNECTION_URL: f"sqlite+aiosqlite:///{database}",
+                PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None,
+            }
+        ),
+        command_api(folder / "server.log"),
     ):
+        prefect_template.offer(database)
         yield
 
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from tests.reliability.workers import ApplyWorkers, apply_workers
 
 _HERE = Path(__file__).parent
 
@@ -53,3 +56,14 @@ def intensity(request: pytest.FixtureRequest) -> Intensity:
         crash_kills=10,
         isolation_examples=5,
     )
+
+
+@pytest.fixture(scope="session")
+def apply_worker() -> Iterator[ApplyWorkers]:
+    """One warmed-up apply worker for the crash and concurrency suites.
+
+    Warming up imports Great Expectations and DuckDB (seconds of a core); `make test` keeps
+    its tests on one xdist worker (tests/conftest.py) so that it is warmed once.
+    """
+    with apply_workers() as running:
+        yield running

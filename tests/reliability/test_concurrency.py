@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 import shutil
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,17 +18,10 @@ from tests.reliability.decision_data import (
     publish_catalogue,
     state,
 )
-from tests.reliability.workers import ApplyWorkers, apply_workers, job, outcome
+from tests.reliability.workers import ApplyWorkers, job, outcome
 
 CONNECTION = "race"
 SIZE = 60
-
-
-@pytest.fixture(scope="module")
-def workers() -> Iterator[ApplyWorkers]:
-    """One warmed-up apply worker for the module."""
-    with apply_workers() as running:
-        yield running
 
 
 @pytest.fixture(scope="module")
@@ -70,13 +62,13 @@ def _check_single_application(db: Path, expected_decisions: int) -> None:
 
 
 def test_two_applies_started_together_map_each_decision_once(
-    workers: ApplyWorkers, pending: Path, tmp_path: Path
+    apply_worker: ApplyWorkers, pending: Path, tmp_path: Path
 ) -> None:
     db = _copy(pending, tmp_path)
     expected = len([row for row in state(db)["decisions"] if row[3] == "pending"])
     jobs = [job(f"together-{n}", db, CONNECTION, tmp_path) for n in range(2)]
-    pids = [workers.start(line) for line in jobs]
-    codes = [workers.wait(pid) for pid in pids]
+    pids = [apply_worker.start(line) for line in jobs]
+    codes = [apply_worker.wait(pid) for pid in pids]
 
     assert codes == [0, 0], [outcome(line) for line in jobs]
     results = [outcome(line) for line in jobs]
@@ -85,18 +77,18 @@ def test_two_applies_started_together_map_each_decision_once(
 
 
 def test_the_apply_that_waits_for_the_other_says_it_is_waiting(
-    workers: ApplyWorkers, pending: Path, tmp_path: Path
+    apply_worker: ApplyWorkers, pending: Path, tmp_path: Path
 ) -> None:
     db = _copy(pending, tmp_path)
     expected = len([row for row in state(db)["decisions"] if row[3] == "pending"])
     # The first run holds the database for two seconds once it has it; the second starts then.
     first = job("holder", db, CONNECTION, tmp_path, hold=2.0)
     second = job("waiter", db, CONNECTION, tmp_path)
-    first_pid = workers.start(first)
+    first_pid = apply_worker.start(first)
     _wait_for(Path(first["out"] + ".locked"))
-    second_pid = workers.start(second)
-    assert workers.wait(first_pid) == 0, outcome(first)
-    assert workers.wait(second_pid) == 0, outcome(second)
+    second_pid = apply_worker.start(second)
+    assert apply_worker.wait(first_pid) == 0, outcome(first)
+    assert apply_worker.wait(second_pid) == 0, outcome(second)
 
     held, waited = outcome(first), outcome(second)
     assert held is not None and waited is not None
@@ -110,17 +102,17 @@ def test_the_apply_that_waits_for_the_other_says_it_is_waiting(
 
 
 def test_the_apply_that_gives_up_waiting_says_why_and_writes_nothing(
-    workers: ApplyWorkers, pending: Path, tmp_path: Path
+    apply_worker: ApplyWorkers, pending: Path, tmp_path: Path
 ) -> None:
     db = _copy(pending, tmp_path)
     expected = len([row for row in state(db)["decisions"] if row[3] == "pending"])
     first = job("holder", db, CONNECTION, tmp_path, hold=3.0)
     second = job("impatient", db, CONNECTION, tmp_path, lock_timeout=0.5)
-    first_pid = workers.start(first)
+    first_pid = apply_worker.start(first)
     _wait_for(Path(first["out"] + ".locked"))
-    second_pid = workers.start(second)
-    assert workers.wait(second_pid) == 1
-    assert workers.wait(first_pid) == 0, outcome(first)
+    second_pid = apply_worker.start(second)
+    assert apply_worker.wait(second_pid) == 1
+    assert apply_worker.wait(first_pid) == 0, outcome(first)
 
     refused = outcome(second)
     assert refused is not None and refused["error"] == "StoreBusyError"

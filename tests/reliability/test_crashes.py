@@ -17,7 +17,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +24,7 @@ from typing import Any
 
 import pytest
 
+from tests.prefect_template import PrefectTemplate
 from tests.reliability.conftest import Intensity
 from tests.reliability.decision_data import (
     approve_all,
@@ -34,7 +34,7 @@ from tests.reliability.decision_data import (
     publish_catalogue,
     state,
 )
-from tests.reliability.workers import ApplyWorkers, apply_workers, job, outcome
+from tests.reliability.workers import ApplyWorkers, job, outcome
 
 CONNECTION = "crash"
 SIZE = 150
@@ -51,20 +51,13 @@ class Batch:
     seconds: float  # how long an uninterrupted apply of the batch took
 
 
-@pytest.fixture(scope="module")
-def workers() -> Iterator[ApplyWorkers]:
-    """One warmed-up apply worker for the module."""
-    with apply_workers() as running:
-        yield running
-
-
-def _run(workers: ApplyWorkers, db: Path, work: Path, tag: str, **extra: Any) -> int:
-    pid = workers.start(job(tag, db, CONNECTION, work, **extra))
-    return workers.wait(pid)
+def _run(apply_worker: ApplyWorkers, db: Path, work: Path, tag: str, **extra: Any) -> int:
+    pid = apply_worker.start(job(tag, db, CONNECTION, work, **extra))
+    return apply_worker.wait(pid)
 
 
 @pytest.fixture(scope="module")
-def batch(workers: ApplyWorkers, tmp_path_factory: pytest.TempPathFactory) -> Batch:
+def batch(apply_worker: ApplyWorkers, tmp_path_factory: pytest.TempPathFactory) -> Batch:
     """Approvals, repeats, refusals and unmaps pending together, as after a busy review."""
     work = tmp_path_factory.mktemp("crash")
     template = work / "template.duckdb"
@@ -72,7 +65,7 @@ def batch(workers: ApplyWorkers, tmp_path_factory: pytest.TempPathFactory) -> Ba
     other = publish_catalogue(template, "other", 3, first_service=9000)
     for variant, service_id in list(zip(catalogue.variants, catalogue.services, strict=True))[:10]:
         decide(template, CONNECTION, variant, service_id)
-    assert _run(workers, template, work, "first") == 0
+    assert _run(apply_worker, template, work, "first") == 0
     approve_all(template, catalogue)  # the first ten again: unchanged
     bad_decisions(template, catalogue, foreign_service=other.services[0])
     for variant in (catalogue.variants[1], catalogue.variants[3]):
@@ -81,7 +74,7 @@ def batch(workers: ApplyWorkers, tmp_path_factory: pytest.TempPathFactory) -> Ba
     reference = work / "reference.duckdb"
     shutil.copyfile(template, reference)
     started = time.monotonic()
-    assert _run(workers, reference, work, "reference") == 0
+    assert _run(apply_worker, reference, work, "reference") == 0
     seconds = time.monotonic() - started
     after = state(reference)
     assert invariant_violations(reference) == []
@@ -118,27 +111,27 @@ def _plans(rng: random.Random, stages: list[str], seconds: float, count: int) ->
     return rounds
 
 
-def _die(workers: ApplyWorkers, db: Path, work: Path, tag: str, kill: Kill) -> int:
-    pid = workers.start(job(tag, db, CONNECTION, work, **kill.job_extra()))
+def _die(apply_worker: ApplyWorkers, db: Path, work: Path, tag: str, kill: Kill) -> int:
+    pid = apply_worker.start(job(tag, db, CONNECTION, work, **kill.job_extra()))
     if kill.stage is None:
         time.sleep(kill.delay)
-        workers.kill(pid)
-    return workers.wait(pid)
+        apply_worker.kill(pid)
+    return apply_worker.wait(pid)
 
 
 def test_apply_killed_at_random_points_never_half_applies_and_a_rerun_converges(
-    workers: ApplyWorkers, batch: Batch, tmp_path: Path, intensity: Intensity
+    apply_worker: ApplyWorkers, batch: Batch, tmp_path: Path, intensity: Intensity
 ) -> None:
     assert batch.before != batch.after
     rng = random.Random(20261124 if not intensity.long else None)
-    rounds = _plans(rng, workers.stages, batch.seconds, intensity.crash_kills)
+    rounds = _plans(rng, apply_worker.stages, batch.seconds, intensity.crash_kills)
     killed = 0
     outcomes = {"none of the batch": 0, "all of the batch": 0}
     for n, kills in enumerate(rounds):
         db = tmp_path / f"round-{n}.duckdb"
         shutil.copyfile(batch.template, db)
         for k, kill in enumerate(kills):
-            code = _die(workers, db, tmp_path, f"round-{n}-kill-{k}", kill)
+            code = _die(apply_worker, db, tmp_path, f"round-{n}-kill-{k}", kill)
             assert code in (0, KILLED), f"round {n}, {kill}: the run failed with exit code {code}"
             killed += code == KILLED
             where = f"round {n}, after {kills[: k + 1]}"
@@ -147,7 +140,7 @@ def test_apply_killed_at_random_points_never_half_applies_and_a_rerun_converges(
             left = state(db)
             assert left in (batch.before, batch.after), f"{where}: a half-applied batch"
             outcomes["none of the batch" if left == batch.before else "all of the batch"] += 1
-        code = _run(workers, db, tmp_path, f"round-{n}-rerun")
+        code = _run(apply_worker, db, tmp_path, f"round-{n}-rerun")
         assert code == 0, outcome(job(f"round-{n}-rerun", db, CONNECTION, tmp_path))
         assert state(db) == batch.after, f"round {n}: the re-run after {kills} did not converge"
     print(f"{killed} apply runs killed in {len(rounds)} rounds; after a kill: {outcomes}")
@@ -164,11 +157,13 @@ _CLI_START_SECONDS = 240.0
 _SERVER_EXIT_SECONDS = 30.0
 
 
-def _cli_env(tmp_path: Path) -> dict[str, str]:
+def _cli_env(tmp_path: Path, template: PrefectTemplate) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API")}
-    # No Prefect server configured, so the command runs its own temporary one; its home is in a
-    # folder that does not exist yet, as after `rm -rf .offermap`.
-    env["PREFECT_HOME"] = str(tmp_path / "state" / "prefect")
+    # No Prefect server configured, so the command runs its own temporary one, in a home of
+    # its own whose database an earlier command migrated (the demo test starts from nothing).
+    home = tmp_path / "state" / "prefect"
+    template.seed(home / "prefect.db")
+    env["PREFECT_HOME"] = str(home)
     env["PREFECT_LOGGING_LEVEL"] = "INFO"
     env["COLUMNS"] = "200"
     return env
@@ -224,7 +219,7 @@ def _stop_group(process: subprocess.Popen[bytes]) -> None:
 
 
 def test_a_killed_apply_neither_locks_its_connection_nor_leaves_its_server_running(
-    tmp_path: Path,
+    tmp_path: Path, prefect_template: PrefectTemplate
 ) -> None:
     import duckdb
 
@@ -238,7 +233,7 @@ def test_a_killed_apply_neither_locks_its_connection_nor_leaves_its_server_runni
     apply: subprocess.Popen[bytes] | None = None
     try:
         with writer_lock(db, KILLED_CONNECTION, holder="the test's maintenance"):
-            apply = _start_apply(db, _cli_env(tmp_path), log)
+            apply = _start_apply(db, _cli_env(tmp_path, prefect_template), log)
             # A run that finds its connection taken says by whom, on the command line too.
             _wait_for_text(
                 apply,
