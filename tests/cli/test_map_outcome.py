@@ -7,11 +7,12 @@ next scheduled apply to map although the user had cancelled.
 
 from __future__ import annotations
 
-import contextlib
 import os
+import select
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +55,21 @@ def _decisions(manual_db: Path) -> list[dict[str, Any]]:
     return [{"decision_id": r[0], "state": r[1], "run_id": r[2]} for r in rows]
 
 
+def _wait_until_blocked_or_done(process: subprocess.Popen[str], seconds: float) -> None:
+    """Until `process` logs that the store is in use by another process, or exits."""
+    assert process.stderr is not None
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([process.stderr], [], [], 0.5)
+        if ready:
+            line = process.stderr.readline()
+            if not line or "in use by another process" in line:
+                return
+        elif process.poll() is not None:
+            return
+    pytest.fail(f"the concurrent apply neither waited for the store nor ended in {seconds:g} s")
+
+
 def test_map_racing_a_scheduled_apply_prints_what_happened_to_its_decision(
     manual_db: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -69,13 +85,13 @@ def test_map_racing_a_scheduled_apply_prints_what_happened_to_its_decision(
             [sys.executable, "-c", _CONCURRENT_APPLY, str(manual_db)],
             cwd=REPO,
             stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
             text=True,
         )
         concurrent.append(process)
-        # Give it every chance to apply the decision before map goes on; under one store
-        # connection it waits for the database, which map holds until its decision is applied.
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            process.wait(timeout=8)
+        # Give it every chance to apply the decision before map goes on: until it ends, or
+        # says it waits for the database, which map holds until its decision is applied.
+        _wait_until_blocked_or_done(process, seconds=60)
         return decision_id
 
     monkeypatch.setattr(manual_lib, "record_decision", record_then_race)

@@ -44,7 +44,11 @@ _RUN_SECONDS = 300.0
 
 
 @pytest.fixture
-def server(tmp_path: Path, prefect_template: PrefectTemplate) -> Iterator[LocalPrefect]:
+def server(
+    tmp_path: Path, prefect_template: PrefectTemplate, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[LocalPrefect]:
+    # The scheduler plans the runs of new deployments within a second instead of five.
+    monkeypatch.setenv("PREFECT_SERVER_SERVICES_SCHEDULER_RECENT_DEPLOYMENTS_LOOP_SECONDS", "1")
     with LocalPrefect(tmp_path / "prefect", free_port()) as stack:
         prefect_template.seed(stack.home / "prefect.db")
         stack.start_server()
@@ -181,7 +185,7 @@ def test_two_workers_share_scheduled_runs_one_writer_per_connection_one_rate_per
         "/v2/concurrency_limits/",
         {"name": SHARED_LIMIT, "limit": 1, "slot_decay_per_second": SHARED_DECAY_PER_SECOND},
     )
-    due = (datetime.now(UTC) + timedelta(seconds=25)).replace(microsecond=0)
+    due = (datetime.now(UTC) + timedelta(seconds=18)).replace(microsecond=0)
     project_file = tmp_path / "prefect.yaml"
     project_file.write_text(yaml.safe_dump(_deployments(tmp_path, due), sort_keys=False))
     server.prefect("--no-prompt", "deploy", "--all", "--prefect-file", str(project_file))

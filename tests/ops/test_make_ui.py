@@ -31,6 +31,7 @@ ROOT = Path(__file__).resolve().parents[2]
 # about a third of each.
 _UP_SECONDS = 240.0
 _RUN_SECONDS = 240.0
+_RECENT_SCHEDULES = "PREFECT_SERVER_SERVICES_SCHEDULER_RECENT_DEPLOYMENTS_LOOP_SECONDS"
 _STOP_SECONDS = 60.0
 
 
@@ -111,8 +112,10 @@ def make_ui(tmp_path: Path, prefect_template: PrefectTemplate) -> Iterator[MakeU
     env["PREFECT_HOME"] = str(home)
     # The worker's log says which runs it submitted.
     env["PREFECT_LOGGING_LEVEL"] = "INFO"
-    # The worker looks for due runs every 2 s instead of every 10 s: the test waits less.
+    # The worker looks for due runs every 2 s instead of every 10 s, and the scheduler plans
+    # the runs of a changed schedule within a second instead of five: the test waits less.
     env["PREFECT_WORKER_QUERY_SECONDS"] = "2"
+    env[_RECENT_SCHEDULES] = "1"
     output = tmp_path / "make-ui.out"
     with output.open("wb") as out:
         process = subprocess.Popen(
@@ -178,9 +181,11 @@ def test_make_ui_schedules_every_deployment_runs_a_scheduled_sync_and_stops_on_s
         assert all(_on_cron(s, cron) for s in starts), (cron, starts)
 
     # 2. A near-term schedule (as an operator would set one in the UI): the scheduler makes
-    # the run, and make ui's worker picks it up and completes it.
+    # the run, and make ui's worker picks it up and completes it. Due in 16 s: the scheduler
+    # plans it within a second, make ui names it within 3 s, and only then may it come within
+    # the 10 s a worker takes runs ahead of time.
     sync = stored["sync-default"]
-    due = (datetime.now(UTC) + timedelta(seconds=20)).replace(microsecond=0)
+    due = (datetime.now(UTC) + timedelta(seconds=16)).replace(microsecond=0)
     make_ui.api(
         "PATCH",
         f"/deployments/{sync['id']}",
