@@ -10,6 +10,7 @@ import pytest
 from expectations.suites import validate_decisions
 from offermap.apply import batch as apply_module
 from offermap.apply.batch import apply_decisions
+from offermap.apply.rule_check import check_decision_facts
 from offermap.review.approvals import decide_manually
 from offermap.store import open_store
 from offermap.store.audit import query_audit
@@ -25,6 +26,11 @@ RESERVATION = ("ri", "Commercial", "OneYear", "Monthly")
 LEGACY = ("legacy", "Commercial", "OneMonth", "Monthly")
 TRIENNIAL = ("d365", "Commercial", "ThreeYears", "Triennial")
 EXPIRED_ONLY = ("gone", "Commercial", "OneYear", "Monthly")
+# The tests of apply's batch semantics (claims in order, repeats, unmaps) judge with the fast
+# evaluator of the same rules, which gives the GX suite's verdicts on every batch
+# (tests/expectations/test_rule_check_property.py); the rule tests right below use the GX
+# suite itself, as the apply flow does.
+RULES = check_decision_facts
 
 
 @pytest.fixture
@@ -118,9 +124,9 @@ def test_a_decision_breaking_a_rule_fails_naming_it_while_valid_ones_apply(
 
 def test_r3_a_service_already_mapped_to_another_variant_is_refused(db: Path) -> None:
     _decide(db, BP_MONTHLY, 1)
-    apply_decisions(db, C, "apply-1", rules_check=validate_decisions)
+    apply_decisions(db, C, "apply-1", rules_check=RULES)
     second = _decide(db, BP_ONE_MONTH, 1)
-    apply_decisions(db, C, "apply-2", rules_check=validate_decisions)
+    apply_decisions(db, C, "apply-2", rules_check=RULES)
     assert _audit_by_decision(db)[second]["details"]["rule"] == "R3"
     assert _mappings(db) == {BP_MONTHLY: 1}
 
@@ -128,7 +134,7 @@ def test_r3_a_service_already_mapped_to_another_variant_is_refused(db: Path) -> 
 def test_r3_two_variants_claiming_one_service_in_a_batch_the_first_wins(db: Path) -> None:
     first = _decide(db, BP_MONTHLY, 1)
     second = _decide(db, BP_ONE_MONTH, 1)
-    apply_decisions(db, C, "apply-1", rules_check=validate_decisions)
+    apply_decisions(db, C, "apply-1", rules_check=RULES)
     audit = _audit_by_decision(db)
     assert audit[first]["status"] == "Succeeded"
     assert audit[second]["details"]["rule"] == "R3"
@@ -137,7 +143,7 @@ def test_r3_two_variants_claiming_one_service_in_a_batch_the_first_wins(db: Path
 def test_r3_an_invalid_earlier_claim_does_not_block_a_valid_later_one(db: Path) -> None:
     invalid = _decide(db, BP_ANNUAL, 1)  # R5: annual offer on a monthly service
     valid = _decide(db, BP_MONTHLY, 1)
-    apply_decisions(db, C, "apply-1", rules_check=validate_decisions)
+    apply_decisions(db, C, "apply-1", rules_check=RULES)
     audit = _audit_by_decision(db)
     assert audit[invalid]["details"]["rule"] == "R5"
     assert audit[valid]["status"] == "Succeeded"
@@ -145,9 +151,9 @@ def test_r3_an_invalid_earlier_claim_does_not_block_a_valid_later_one(db: Path) 
 
 def test_r4_a_variant_already_mapped_to_another_service_is_refused(db: Path) -> None:
     _decide(db, BP_MONTHLY, 1)
-    apply_decisions(db, C, "apply-1", rules_check=validate_decisions)
+    apply_decisions(db, C, "apply-1", rules_check=RULES)
     again = _decide(db, BP_MONTHLY, 10)
-    apply_decisions(db, C, "apply-2", rules_check=validate_decisions)
+    apply_decisions(db, C, "apply-2", rules_check=RULES)
     assert _audit_by_decision(db)[again]["details"]["rule"] == "R4"
     assert _mappings(db)[BP_MONTHLY] == 1
 
@@ -155,7 +161,7 @@ def test_r4_a_variant_already_mapped_to_another_service_is_refused(db: Path) -> 
 def test_r4_two_services_for_one_variant_in_a_batch_the_first_wins(db: Path) -> None:
     first = _decide(db, BP_MONTHLY, 1)
     second = _decide(db, BP_MONTHLY, 10)
-    apply_decisions(db, C, "apply-1", rules_check=validate_decisions)
+    apply_decisions(db, C, "apply-1", rules_check=RULES)
     audit = _audit_by_decision(db)
     assert audit[first]["status"] == "Succeeded"
     assert audit[second]["details"]["rule"] == "R4"
@@ -163,9 +169,9 @@ def test_r4_two_services_for_one_variant_in_a_batch_the_first_wins(db: Path) -> 
 
 def test_a_decision_repeating_an_existing_mapping_succeeds_without_change(db: Path) -> None:
     _decide(db, BP_MONTHLY, 1)
-    apply_decisions(db, C, "apply-1", rules_check=validate_decisions)
+    apply_decisions(db, C, "apply-1", rules_check=RULES)
     repeat = _decide(db, BP_MONTHLY, 1)
-    result = apply_decisions(db, C, "apply-2", rules_check=validate_decisions)
+    result = apply_decisions(db, C, "apply-2", rules_check=RULES)
     assert [d["decision_id"] for d in result.unchanged] == [repeat]
     assert _audit_by_decision(db)[repeat]["status"] == "Succeeded"
     assert _mappings(db) == {BP_MONTHLY: 1}
@@ -174,9 +180,9 @@ def test_a_decision_repeating_an_existing_mapping_succeeds_without_change(db: Pa
 def test_apply_twice_changes_nothing_the_second_time(db: Path) -> None:
     _decide(db, BP_MONTHLY, 1)
     _decide(db, BP_ANNUAL, 1)
-    first = apply_decisions(db, C, "apply-1", rules_check=validate_decisions)
+    first = apply_decisions(db, C, "apply-1", rules_check=RULES)
     mappings, audit = _mappings(db), _audit_by_decision(db)
-    second = apply_decisions(db, C, "apply-2", rules_check=validate_decisions)
+    second = apply_decisions(db, C, "apply-2", rules_check=RULES)
     assert first.decisions == 2 and second.decisions == 0
     assert _mappings(db) == mappings
     assert _audit_by_decision(db) == audit
@@ -199,21 +205,21 @@ def test_an_interrupted_apply_leaves_no_partial_mapping_and_a_rerun_converges(
 
     monkeypatch.setattr(apply_module, "append_audit", crash_on_third)
     with pytest.raises(KeyboardInterrupt):
-        apply_decisions(db, C, "apply-1", rules_check=validate_decisions)
+        apply_decisions(db, C, "apply-1", rules_check=RULES)
     assert _mappings(db) == {}
     assert _audit_by_decision(db) == {}
 
     monkeypatch.setattr(apply_module, "append_audit", real_append)
-    result = apply_decisions(db, C, "apply-2", rules_check=validate_decisions)
+    result = apply_decisions(db, C, "apply-2", rules_check=RULES)
     assert len(result.applied) == 3
     assert _mappings(db) == {BP_MONTHLY: 1, BP_ONE_MONTH: 3, PLAN: 4}
 
 
 def test_unmap_removes_the_mapping_with_a_delete_audit_row(db: Path) -> None:
     _decide(db, BP_MONTHLY, 1)
-    apply_decisions(db, C, "apply-1", rules_check=validate_decisions)
+    apply_decisions(db, C, "apply-1", rules_check=RULES)
     unmap = decide_manually(db, C, BP_MONTHLY, service_id=None, kind="unmap", actor="tester")
-    result = apply_decisions(db, C, "apply-2", rules_check=validate_decisions)
+    result = apply_decisions(db, C, "apply-2", rules_check=RULES)
     assert [d["decision_id"] for d in result.unmapped] == [unmap]
     row = _audit_by_decision(db)[unmap]
     assert (row["operation"], row["status"]) == ("Delete Connection Offer Mapping", "Succeeded")
@@ -222,17 +228,17 @@ def test_unmap_removes_the_mapping_with_a_delete_audit_row(db: Path) -> None:
 
 def test_decisions_of_one_connection_never_map_anything_in_another(db: Path) -> None:
     decide_manually(db, "other", BP_MONTHLY, service_id=1, kind="approve", actor="tester")
-    result = apply_decisions(db, "other", "apply-1", rules_check=validate_decisions)
+    result = apply_decisions(db, "other", "apply-1", rules_check=RULES)
     assert result.failed and result.failed[0]["rule"] in {"R1", "R9"}
     assert _mappings(db) == {}
 
 
 def test_a_second_unmap_of_the_same_variant_in_one_batch_is_refused(db: Path) -> None:
     _decide(db, BP_MONTHLY, 1)
-    apply_decisions(db, C, "apply-1", rules_check=validate_decisions)
+    apply_decisions(db, C, "apply-1", rules_check=RULES)
     first = decide_manually(db, C, BP_MONTHLY, service_id=None, kind="unmap", actor="tester")
     second = decide_manually(db, C, BP_MONTHLY, service_id=None, kind="unmap", actor="tester")
-    result = apply_decisions(db, C, "apply-2", rules_check=validate_decisions)
+    result = apply_decisions(db, C, "apply-2", rules_check=RULES)
     assert [d["decision_id"] for d in result.unmapped] == [first]
     audit = _audit_by_decision(db)
     assert audit[second]["status"] == "Failed"
@@ -244,6 +250,6 @@ def test_a_second_unmap_of_the_same_variant_in_one_batch_is_refused(db: Path) ->
 def test_an_unmap_after_an_approval_in_the_same_batch_removes_that_mapping(db: Path) -> None:
     _decide(db, BP_MONTHLY, 1)
     unmap = decide_manually(db, C, BP_MONTHLY, service_id=None, kind="unmap", actor="tester")
-    result = apply_decisions(db, C, "apply-1", rules_check=validate_decisions)
+    result = apply_decisions(db, C, "apply-1", rules_check=RULES)
     assert [d["decision_id"] for d in result.unmapped] == [unmap]
     assert _mappings(db) == {}
