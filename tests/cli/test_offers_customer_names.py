@@ -13,6 +13,7 @@ import dataclasses
 import io
 import json
 import os
+import shutil
 from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
@@ -97,17 +98,31 @@ def _sync(db: Path, run_id: str) -> None:
     derive(db, CONNECTION, run_id)
 
 
+@pytest.fixture(scope="module")
+def synced_once(named_tenant: NamedTenant, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A store synced from the changed tenant, once for the module."""
+    db = tmp_path_factory.mktemp("named") / "offermap.duckdb"
+    with pytest.MonkeyPatch.context() as env:
+        for name, value in named_tenant.server.env().items():
+            env.setenv(name, value)
+        _sync(db, "sync-names-1")
+    return db
+
+
 @pytest.fixture
 def synced(
-    named_tenant: NamedTenant, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    named_tenant: NamedTenant,
+    synced_once: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> NamedTenant:
-    """A store synced from the changed tenant; the commands read it."""
+    """A copy of the synced store for one test; the commands read it."""
     for name, value in named_tenant.server.env().items():
         monkeypatch.setenv(name, value)
     db = tmp_path / "offermap.duckdb"
+    shutil.copyfile(synced_once, db)
     monkeypatch.setenv("OFFERMAP_DB", str(db))
     monkeypatch.setenv("OFFERMAP_CONNECTION", CONNECTION)
-    _sync(db, "sync-names-1")
     return named_tenant
 
 
