@@ -168,9 +168,14 @@ def _is_json(response: httpx.Response) -> bool:
 
 def test_usage_latency_steps_apply_once_usage_reaches_them(server, client, at_url, at_headers):
     knobs = server.autotask.knobs
+    # At least ten requests counted, so that the thresholds below give the shares they say
+    # whichever tests ran on this server before (with one, int(1 / 0.6) would be 100 %).
+    for _ in range(10):
+        client.get(at_url + "V1.0/ThresholdInformation", headers=at_headers)
     used = client.get(at_url + "V1.0/ThresholdInformation", headers=at_headers).json()[
         "currentTimeframeRequestCount"
     ]
+    assert used >= 10
     knobs.usage_latency = ((0.5, 0.5), (0.75, 1.0))
     assert server.autotask.usage_latency() == 0.0  # 10,000 an hour: far below 50 %
     knobs.hourly_threshold = used * 3  # a third used
