@@ -5,7 +5,7 @@ a core, against ~5 s for the rest of its start-up. A user pays that once (the da
 PREFECT_HOME); a test suite that gives each server a new home paid it for every server. So the
 first test server of a session offers its database once it is up, and later test servers start
 from a copy of it. The cold path stays tested: the demo test starts from nothing, as after
-`rm -rf .offermap`.
+`rm -rf .offermap` (docs/notes/stack-pitfalls.md#p23).
 
 The folder is shared by the xdist workers of one session; whoever offers first publishes, by
 one atomic rename, so a copy is never taken of a half-written template.
