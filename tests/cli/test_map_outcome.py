@@ -115,6 +115,10 @@ _INTERRUPTED_MAP = textwrap.dedent(
     import os, signal, sys, time
     import offermap.apply.rule_check as rule_check
 
+    # Ctrl-C as in a terminal, also when the tests run where SIGINT is ignored (a job started
+    # with `&` by a shell without job control passes SIG_IGN on to every process below it).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+
     real = rule_check.check_decision_facts
 
     def interrupted(frame):
