@@ -285,6 +285,10 @@ class AutotaskEmulator:
         finally:
             self._limiter.leave(owner, endpoint)
 
+    def forget_hour(self) -> None:
+        """Start a new hourly request window (a test's new hour on a long-lived emulator)."""
+        self._limiter.forget_hour()
+
     def usage_latency(self) -> float:
         """The delay `knobs.usage_latency` adds to each request at the current hourly usage."""
         knobs = self.knobs

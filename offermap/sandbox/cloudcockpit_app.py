@@ -198,6 +198,10 @@ class CloudCockpitEmulator:
         except ApiError as exc:
             return self._error(exc, correlation)
 
+    def forget_hour(self) -> None:
+        """Start a new hourly request window (a test's new hour on a long-lived emulator)."""
+        self._limiter.forget_hour()
+
     @staticmethod
     def _kind(parts: list[str]) -> str:
         shape = [

@@ -96,6 +96,10 @@ class Limiter:
             self._window.popleft()
         return len(self._window)
 
+    def forget_hour(self) -> None:
+        """Forget the requests of the rolling hour, as if an hour had passed without any."""
+        self._window.clear()
+
     def over_hourly(self, threshold: int) -> bool:
         """Whether one more request would exceed the hourly threshold."""
         return self.hourly_count() >= threshold
