@@ -16,6 +16,10 @@ _SCRATCH = Path(tempfile.mkdtemp(prefix="offermap-tests-"))
 # Before anything imports Prefect or a Jupyter kernel starts: keep their state out of $HOME.
 os.environ.setdefault("PREFECT_HOME", str(_SCRATCH / "prefect"))
 os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
+# Never the developer's own Prefect server: flow tests start their own (prefect_harness), and a
+# command under test would otherwise report its runs to whatever PREFECT_API_URL names.
+for _api in ("PREFECT_API_URL", "PREFECT_API_KEY"):
+    os.environ.pop(_api, None)
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
 os.environ["PREFECT_LOGGING_LEVEL"] = os.environ.get("PREFECT_LOGGING_LEVEL", "WARNING")
 os.environ["GX_ANALYTICS_ENABLED"] = "False"

@@ -14,8 +14,8 @@ def _records(text: str) -> list[tuple[str, str, str]]:
     found = []
     if not starts or starts[0].start() > 0:
         found.append(("", "", text[: starts[0].start() if starts else len(text)]))
-    ends = [match.start() for match in starts[1:]] + [len(text)]
-    for match, end in zip(starts, ends, strict=False):
+    ends = [match.start() for match in starts[1:]] + [len(text)] if starts else []
+    for match, end in zip(starts, ends, strict=True):
         found.append((match["level"], match["logger"], text[match.start() : end]))
     return found
 

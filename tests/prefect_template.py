@@ -33,18 +33,15 @@ class PrefectTemplate:
         """Whether a migrated database has been published for this session."""
         return (self.folder / _DATABASE).is_file()
 
-    def seed(self, database: Path) -> bool:
+    def seed(self, database: Path) -> None:
         """Put a copy of the template at `database` (a server's SQLite file), if there is one.
 
-        Returns:
-            True when the server will start from the copy; False when it starts cold (no
-            template yet, or a database already there).
+        Without a template yet, or with a database already there, the server starts as it is.
         """
         if not self.ready or database.exists():
-            return False
+            return
         database.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(self.folder / _DATABASE, database)
-        return True
 
     def offer(self, database: Path) -> None:
         """Publish a running server's database as the template, unless one is published.
