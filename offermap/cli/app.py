@@ -19,9 +19,11 @@ from offermap.cli import (
     search_services,
 )
 from offermap.cli.common import errors
+from offermap.cli.help_text import PLAIN_HELP, prepare_help
 from offermap.cli.match import match_command
 
 app = typer.Typer(
+    rich_markup_mode=PLAIN_HELP,
     name="offermap",
     help=(
         "Map the Microsoft offers your customers bought through CloudCockpit to your Autotask "
@@ -59,6 +61,7 @@ app.command("health")(health.health)
 app.command("demo")(pipeline.demo)
 app.command("bench")(bench.bench)
 app.command("match")(match_command)
+prepare_help(app)
 
 
 @app.callback()

@@ -234,7 +234,8 @@ def audit(
 
       offermap audit --offer CFQ7TTC0LCHC:0002/Commercial/OneYear/Monthly
 
-      offermap audit --actor ana --since 2026-11-01 --until 2026-11-30 --csv > november.csv
+      offermap audit --actor ana --since 2026-11-01 --until 2026-11-30 \\
+        --csv > november.csv
     """
     db_path = db or load_offermap_settings().db
     if connection is not None:

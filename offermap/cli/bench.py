@@ -74,7 +74,7 @@ def bench(
         typer.Option(
             "--price-list",
             help="matcher: the distributor price list of the real-catalogue scenario "
-            "\\[default: ../shared/data/ingram_co_nce_2026_03.csv]",
+            "[default: ../shared/data/ingram_co_nce_2026_03.csv]",
         ),
     ] = None,
     baseline: Annotated[

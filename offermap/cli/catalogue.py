@@ -11,8 +11,10 @@ from rich.text import Text
 
 from offermap.catalogue.connection import import_price_list
 from offermap.cli.common import ConnectionOption, DbOption, JsonOption, console, print_json, target
+from offermap.cli.help_text import PLAIN_HELP
 
 app = typer.Typer(
+    rich_markup_mode=PLAIN_HELP,
     help="The connection's catalogue: price lists that tell the matcher every offer's siblings.",
     no_args_is_help=True,
 )

@@ -26,20 +26,17 @@ from offermap.settings import SettingsError, connection_slug_problem, load_offer
 console = Console()
 errors = Console(stderr=True, soft_wrap=True)
 
-# Square brackets are rich markup in help texts: "\[" keeps them as text.
 # Exit status of a command stopped by Ctrl-C (128 + SIGINT), as shells expect.
 INTERRUPTED = 130
 
 DbOption = Annotated[
     Path | None,
-    typer.Option(
-        "--db", help="DuckDB file \\[env: OFFERMAP_DB, default .offermap/offermap.duckdb]"
-    ),
+    typer.Option("--db", help="DuckDB file [env: OFFERMAP_DB, default .offermap/offermap.duckdb]"),
 ]
 ConnectionOption = Annotated[
     str | None,
     typer.Option(
-        "--connection", "-c", help="Connection slug \\[env: OFFERMAP_CONNECTION, default 'default']"
+        "--connection", "-c", help="Connection slug [env: OFFERMAP_CONNECTION, default 'default']"
     ),
 ]
 JsonOption = Annotated[
@@ -84,7 +81,7 @@ CsvOption = Annotated[
 NoPagerOption = Annotated[
     bool,
     typer.Option(
-        "--no-pager", help="Never page a long listing \\[env: OFFERMAP_PAGER or PAGER picks one]."
+        "--no-pager", help="Never page a long listing [env: OFFERMAP_PAGER or PAGER picks one]."
     ),
 ]
 

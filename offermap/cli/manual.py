@@ -237,7 +237,8 @@ def map_offer(
 
     Examples:
 
-      offermap map CFQ7TTC0LCHC:0002/Commercial/OneYear/Monthly 29684 --note "per contract"
+      offermap map CFQ7TTC0LCHC:0002/Commercial/OneYear/Monthly 29684 \\
+        --note "per contract"
 
       offermap map 5f1c.../Education/OneMonth/Monthly 30012 --json
 
@@ -279,7 +280,8 @@ def unmap_offer(
 
     Examples:
 
-      offermap unmap CFQ7TTC0LCHC:0002/Commercial/OneYear/Monthly --note "wrong service"
+      offermap unmap CFQ7TTC0LCHC:0002/Commercial/OneYear/Monthly \\
+        --note "wrong service"
 
       offermap unmap HANDLE1 HANDLE2 HANDLE3 --note "moved to the new price list"
 

@@ -20,16 +20,16 @@ def match_command(
         Path,
         typer.Option(
             "--offers",
-            help="OFFERS.csv: offer_id,provider_offer_id,offer_name,offer_type,segment,term,"
-            "billing_frequency",
+            help="OFFERS.csv, with the columns offer_id, provider_offer_id, offer_name, "
+            "offer_type, segment, term, billing_frequency",
         ),
     ],
     services: Annotated[
         Path,
         typer.Option(
             "--services",
-            help="SERVICES.csv: service_id,name,period_type,unit_cost,unit_price,is_active "
-            "(+ optional sku, catalog_number_part_number, "
+            help="SERVICES.csv, with the columns service_id, name, period_type, unit_cost, "
+            "unit_price, is_active (+ optional sku, catalog_number_part_number, "
             "manufacturer_service_provider_product_number, external_id, description, "
             "invoice_description)",
         ),
@@ -45,7 +45,7 @@ def match_command(
             min=0.01,
             max=1.0,
             help="Score below which the matcher abstains "
-            "\\[env: OFFERMAP_PROPOSAL_THRESHOLD, default 0.6]",
+            "[env: OFFERMAP_PROPOSAL_THRESHOLD, default 0.6]",
         ),
     ] = None,
     catalogue: Annotated[
@@ -60,18 +60,20 @@ def match_command(
 ) -> None:
     """Match offers to services from CSV files and write the proposals as CSV.
 
-    PROPOSALS.csv has offer_id,segment,term,billing_frequency,status,rank,service_id,
-    service_name,score,reasons. status is proposed (ranks 1..K), abstained (with the nearest
-    candidates and why they were not proposed), not_required or unsupported; every variant
-    of OFFERS.csv appears at least once.
+    PROPOSALS.csv has the columns offer_id, segment, term, billing_frequency, status, rank,
+    service_id, service_name, score, reasons. status is proposed (ranks 1..K), abstained
+    (with the nearest candidates and why they were not proposed), not_required or
+    unsupported; every variant of OFFERS.csv appears at least once.
 
     Examples:
 
-      offermap match --offers offers.csv --services services.csv --out proposals.csv
+      offermap match --offers offers.csv --services services.csv \\
+        --out proposals.csv
 
-      offermap match --offers offers.csv --services services.csv --out p.csv --top 1
+      offermap match --offers o.csv --services s.csv --out p.csv --top 1
 
-      offermap match --offers o.csv --services s.csv --out p.csv --catalogue pricelist.csv
+      offermap match --offers o.csv --services s.csv --out p.csv \\
+        --catalogue pricelist.csv
     """
     # Imported here: the matcher loads NumPy, which starting any other command never needs.
     from offermap.matching import MatchConfig

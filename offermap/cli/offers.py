@@ -222,7 +222,8 @@ def offers(
 
       offermap offers --status drifted
 
-      offermap offers --segment Education --family "Microsoft 365" --show-customers
+      offermap offers --segment Education --family "Microsoft 365" \\
+        --show-customers
 
       offermap offers -s CFQ7TTC0LCHC:0002 --json
 

@@ -6,8 +6,12 @@ from typing import Annotated
 
 import typer
 
+from offermap.cli.help_text import PLAIN_HELP
+
 app = typer.Typer(
-    help="Local emulators of both APIs, seeded with realistic data.", no_args_is_help=True
+    rich_markup_mode=PLAIN_HELP,
+    help="Local emulators of both APIs, seeded with realistic data.",
+    no_args_is_help=True,
 )
 
 _KINDS = "server_error, rate_limited, dropped, slow, malformed"

@@ -18,6 +18,7 @@ from offermap.cli.common import (
     target,
 )
 from offermap.cli.csv_output import write_csv
+from offermap.cli.help_text import PLAIN_HELP
 from offermap.cli.tables import Column, Listing, lines, literal, render, say
 from offermap.review.explanations import split_reasons
 from offermap.review.handles import resolve_handle
@@ -28,6 +29,7 @@ if TYPE_CHECKING:  # the matcher loads NumPy, which starting any other command n
     from offermap.review.service_search import Ranking, ServiceSearch
 
 app = typer.Typer(
+    rich_markup_mode=PLAIN_HELP,
     help="Search the connection's Autotask services (the latest snapshot).",
     no_args_is_help=True,
 )
@@ -223,9 +225,11 @@ def search(
 
     Examples:
 
-      offermap services search "Microsoft 365 Bus" -o CFQ7TTC0LCHC:0002/Commercial/OneYear/Monthly
+      offermap services search "Microsoft 365 Bus" \\
+        -o CFQ7TTC0LCHC:0002/Commercial/OneYear/Monthly
 
-      offermap services search "" -o DZH318Z0BPS6:0001/Commercial/NoTerm/Monthly --json
+      offermap services search "" -o DZH318Z0BPS6:0001/Commercial/NoTerm/Monthly \\
+        --json
     """
     from offermap.matching import MatchConfig
     from offermap.review.service_search import rank_services, search_services
