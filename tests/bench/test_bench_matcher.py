@@ -124,6 +124,41 @@ def test_reliability_counts_first_choices_above_each_score_and_the_share_right()
     assert sum(figures["misses_by_class"].values()) == 1
 
 
+def test_misses_say_when_a_name_without_term_fits_two_terms_billed_alike() -> None:
+    month, year, upfront = (
+        Variant(f"w{t}", "CFQ7TTC0TEST:0001", "Contoso Widget Storage", "License",
+                "Commercial", t, b)
+        for t, b in (("OneMonth", "Monthly"), ("OneYear", "Monthly"), ("OneYear", "Annual"))
+    )  # fmt: skip
+    visio_month = Variant("vm", VISIO.provider_offer_id, VISIO.offer_name, "License",
+                          "Commercial", "OneMonth", "Monthly")  # fmt: skip
+    services = [
+        ServiceRecord(1, "Contoso Widget Storage (per GB)", "Monthly", 1.0, 1.0, True),
+        ServiceRecord(2, "Visio Plan 2 - annual", "Monthly", 1.0, 1.0, True),
+        ServiceRecord(3, "Contoso Widget Storage (per GB)", "Yearly", 1.0, 1.0, True),
+    ]
+    data = DataSet(
+        "term left open",
+        [month, year, upfront, VISIO, visio_month],
+        services,
+        {month.key: 1, year.key: None, upfront.key: 3, VISIO.key: 2, visio_month.key: None},
+    )
+    choices = [
+        FirstChoice(month.key, None, None),  # the name states no term; a year bills Monthly too
+        FirstChoice(year.key, None, None),
+        FirstChoice(upfront.key, None, None),  # no other term bills Annual: not this class
+        FirstChoice(VISIO.key, None, None),  # the name states its term: not this class
+        FirstChoice(visio_month.key, None, None),
+    ]
+
+    classes = accuracy(data, choices)["misses_by_class"]
+
+    assert (
+        classes.pop("abstained: the service name states no term, and another term bills alike") == 1
+    )
+    assert sum(classes.values()) == 2
+
+
 def _price_list(tmp_path: Path) -> Path:
     path = tmp_path / "distributor.csv"
     rows = [DISTRIBUTOR_HEADER]
