@@ -15,6 +15,8 @@ from offermap.matching.names import RIVAL_MARGIN, Rival, WordMatch, conflict_fac
 # What tells two offers apart by name: their product words, audience and variant markers.
 _Signature = tuple[tuple[str, ...], str | None, frozenset[str]]
 _Best = tuple[float, _Signature, OfferProfile]  # (fit, signature, offer)
+# A lead smaller than this is rounding in products of factors, not a better fit.
+_ROUNDING = 1e-9
 
 
 def _signature(offer: OfferProfile) -> _Signature:
@@ -75,12 +77,22 @@ class WordMatches:
                 del best[2:]
 
     def rival(self, offer: OfferProfile, position: int) -> Rival | None:
-        """Another known offer that fits the service clearly better than this one, if any."""
+        """Another known offer that fits the service clearly better than this one, if any.
+
+        Other offers need a clear lead (`RIVAL_MARGIN`). A sibling (the same product words,
+        told apart only by audience or markers: "Power BI Pro" beside "Power BI Pro for
+        faculty") that fits better at all is a rival when the service name states no segment:
+        between siblings only those words differ, so any lead is theirs. A name that states
+        one ("(Edu)") may mean the SKU the segment sells, which the name alone cannot show.
+        """
         own = self.fit(offer, position)
         signature = self._signature(offer)
         for fit, other, rival in self._best.get(position, ()):
             if other != signature:
-                if fit - own >= RIVAL_MARGIN:
+                lead = fit - own
+                sibling = other[0] == signature[0]
+                plain = self._profiles[position].analysis.segment is None
+                if lead >= RIVAL_MARGIN or (sibling and plain and lead > _ROUNDING):
                     return Rival(rival.name, rival.product_id, fit, own)
                 return None
         return None

@@ -57,6 +57,9 @@ TERM_WORDS = frozenset(
 )
 # Words that mean nothing without the word that followed them.
 DANGLING_WORDS = frozenset({"billed", "billing", "paid", "payment", "commit", "commitment"})
+# After these a name has moved on from the product to its terms: a cut word there is the
+# start of a term word even when it spells a product word too ("Annual Commit (Bi", not BI).
+_TERM_SECTION_WORDS = TERM_WORDS | DANGLING_WORDS | {"term"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,7 +201,17 @@ def repair_tokens(tokens: list[str], vocabulary: Vocabulary) -> tuple[list[str],
     if repaired:
         last = repaired[-1]
         after_number = len(repaired) > 1 and repaired[-2].isdigit()
-        if after_number and len(last) == 2 and last.isalpha() and last not in vocabulary:
+        in_terms = len(repaired) > 1 and repaired[-2] in _TERM_SECTION_WORDS
+        stub_of = [w for w in DANGLING_WORDS | TERM_WORDS if w != last and w.startswith(last)]
+        if in_terms and last.isalpha() and last not in _TERM_SECTION_WORDS and stub_of:
+            completed = min(stub_of, key=len)
+            if completed in TERM_WORDS and len(last) >= 3:
+                notes.append(f"read truncated '{last}' as '{completed}'")
+                repaired[-1] = completed
+            else:
+                notes.append(f"dropped cut-off '{last}'")
+                repaired.pop()
+        elif after_number and len(last) == 2 and last.isalpha() and last not in vocabulary:
             # "... - 1 Ye": a term cut after two letters still says which term.
             completed = vocabulary.complete(last)
             if completed in TERM_WORDS:

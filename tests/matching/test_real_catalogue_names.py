@@ -119,6 +119,35 @@ def test_a_sibling_the_imported_catalogue_knows_makes_the_variant_abstain() -> N
     assert "fits the offer 'Contoso Apps per app (1 app or portal)' better" in reasons(known, 1)
 
 
+def test_a_plain_line_of_a_sibling_the_catalogue_knows_is_not_the_faculty_one() -> None:
+    # A customer holds only the faculty SKU; the MSP's line names the product and nothing
+    # more, and the catalogue sells that plain product too: it fits the line better.
+    faculty = variant("Contoso Insights for faculty", "CFQ7TTC0CON1:0011", segment="Education",
+                      term="OneMonth")  # fmt: skip
+    plain_line = service(1, "CONTOSO INSIGHTS 1MTH COMMIT")
+    catalogue = [sibling("CFQ7TTC0CON1:0001", "Contoso Insights")]
+
+    [alone] = match([faculty], [plain_line])
+    [known] = match([faculty], [plain_line], catalogue=catalogue)
+
+    assert proposed(alone) == 1
+    assert proposed(known) is None
+    assert "fits the offer 'Contoso Insights' better" in reasons(known, 1)
+
+
+def test_a_line_that_states_the_segment_may_still_be_the_faculty_one() -> None:
+    # "(EDU)" may mean the SKU the segment sells (here the faculty one): names alone cannot
+    # rule it out, so the plain sibling needs a clear lead to count against it.
+    faculty = variant("Contoso Insights (Education Faculty Pricing)", "CFQ7TTC0CON1:0011",
+                      segment="Education", term="OneMonth")  # fmt: skip
+    edu_line = service(1, "Contoso Insights (Edu) (NCE EDU MTH)")
+    catalogue = [sibling("CFQ7TTC0CON1:0001", "Contoso Insights")]
+
+    [known] = match([faculty], [edu_line], catalogue=catalogue)
+
+    assert "better" not in reasons(known, 1)
+
+
 # Distributor conventions.
 
 

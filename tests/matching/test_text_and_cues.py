@@ -81,6 +81,25 @@ def test_splits_a_term_glued_to_the_last_word():
     assert analysis.core == read("Microsoft Teams Phone Standard").core
 
 
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Contoso Phone Standard - Annual Commit (Bi",  # "Bi" of "Billed", not Power BI's word
+        "Contoso Phone Standard - Annual Commit (Pa",
+        "Contoso Phone Standard - Annual Commit, Mo",
+    ],
+)
+def test_a_word_cut_after_the_term_is_not_read_as_a_product_word(name: str) -> None:
+    analysis = read(name)
+    assert analysis.core == read("Contoso Phone Standard").core
+    assert analysis.term == "OneYear"
+    assert any("dropped cut-off" in note for note in analysis.notes)
+
+
+def test_a_product_word_before_the_terms_is_kept() -> None:
+    assert "bi" in read("Power BI Pro annual Power BI").core
+
+
 def test_completes_a_name_truncated_mid_word():
     analysis = read("MS NCE M365 BUSINESS PREMI")
     assert analysis.core == read("Microsoft 365 Business Premium").core
