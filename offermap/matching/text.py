@@ -204,10 +204,10 @@ def repair_tokens(tokens: list[str], vocabulary: Vocabulary) -> tuple[list[str],
         in_terms = len(repaired) > 1 and repaired[-2] in _TERM_SECTION_WORDS
         stub_of = [w for w in DANGLING_WORDS | TERM_WORDS if w != last and w.startswith(last)]
         if in_terms and last.isalpha() and last not in _TERM_SECTION_WORDS and stub_of:
-            completed = min(stub_of, key=len)
-            if completed in TERM_WORDS and len(last) >= 3:
-                notes.append(f"read truncated '{last}' as '{completed}'")
-                repaired[-1] = completed
+            term_word = min(stub_of, key=len)
+            if term_word in TERM_WORDS and len(last) >= 3:
+                notes.append(f"read truncated '{last}' as '{term_word}'")
+                repaired[-1] = term_word
             else:
                 notes.append(f"dropped cut-off '{last}'")
                 repaired.pop()
