@@ -32,6 +32,12 @@ def print_sync_summary(summary: dict[str, Any]) -> None:
         f"{matcher.get('abstained', 0)} abstained (no service good enough). "
         "Review them with `offermap proposals`."
     )
+    if summary["proposals"].get("catalogue_offers") == 0:
+        console.print(
+            "No price list imported: the matcher knows only the offers bought and the ones "
+            "it ships with. `offermap catalogue import FILE` (Microsoft's NCE price list "
+            "export) lets it tell every product and sibling SKU apart."
+        )
     print_drift(summary)
 
 

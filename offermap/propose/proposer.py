@@ -19,11 +19,13 @@ from offermap.variants import VariantKey
 
 @dataclass(frozen=True)
 class ProposeSummary:
-    """What a propose step did: variants per matcher status, and rows written."""
+    """What a propose step did: variants per matcher status, rows written, and how many
+    offers the connection's imported catalogue held (0: no price list imported)."""
 
     run_id: str
     variants_by_status: dict[str, int] = field(default_factory=dict)
     proposals_written: int = 0
+    catalogue_offers: int = 0
 
 
 def _key(row: dict[str, Any]) -> VariantKey:
@@ -127,4 +129,5 @@ def propose(
         run_id=run_id,
         variants_by_status=dict(Counter(result.status for result in results)),
         proposals_written=written,
+        catalogue_offers=len(catalogue),
     )

@@ -135,14 +135,16 @@ def test_propose_uses_the_imported_catalogue_to_spot_a_sibling(tmp_path: Path) -
         [subscription("g-web", WEBSITE, provider_offer_id="CFQ7TTC0CAP1:0001")],
     )
 
-    propose(db, "acme", "propose-1")
+    without = propose(db, "acme", "propose-1")
     with open_store(db, read_only=True) as con:
         before = {row["status"] for row in open_proposals(con, "acme")}
     import_price_list(db, "acme", _contoso(tmp_path))
-    propose(db, "acme", "propose-2")
+    with_catalogue = propose(db, "acme", "propose-2")
     with open_store(db, read_only=True) as con:
         after = open_proposals(con, "acme")
 
+    # The summary says whether a price list was there (the sync's hint to import one).
+    assert without.catalogue_offers == 0 and with_catalogue.catalogue_offers > 0
     assert before == {"proposed"}  # alone, "portal" against "website" is one word off
     assert [row["status"] for row in after] == ["not_proposed"]
     reasons = json.loads(str(after[0]["reasons"]))["reasons"]

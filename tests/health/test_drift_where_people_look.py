@@ -85,6 +85,26 @@ def test_the_sync_summary_says_how_many_mappings_drifted(
     assert "2 of 3 mappings drifted (R2: 1, R6: 1)" in out and "offermap health" in out
 
 
+@pytest.mark.parametrize(("catalogue_offers", "hinted"), [(0, True), (12, False)])
+def test_the_sync_summary_asks_for_a_price_list_only_when_none_was_imported(
+    catalogue_offers: int, hinted: bool, capsys: pytest.CaptureFixture[str]
+) -> None:
+    print_sync_summary(
+        {
+            "connection_id": "default",
+            "run_id": "sync-1",
+            "extract": {"autotask": {"records": 3}, "cloudcockpit": {"records": 3}},
+            "variants": {"unmapped": 3},
+            "proposals": {
+                "variants_by_status": {"proposed": 2, "abstained": 1},
+                "catalogue_offers": catalogue_offers,
+            },
+        }
+    )
+    out = " ".join(capsys.readouterr().out.split())
+    assert ("`offermap catalogue import FILE`" in out) is hinted
+
+
 def test_offers_marks_drifted_mappings_and_filters_them(db: Path) -> None:
     rows = {r["handle"]: r for r in _json(["offers", "--show-mapped"])}
     assert [d["rule"] for d in rows[M365]["drift"]] == ["R2"]
