@@ -20,17 +20,29 @@ def _records(text: str) -> list[tuple[str, str, str]]:
     return found
 
 
+# The task-run recorder keeps the events it could not write and writes them again.
+_ALL_KEPT = re.compile(r"Error flushing \d+ events \(\d+ to retry, 0 dropped\)")
+
+
+def _prefects_own_lock(logger: str, record: str) -> bool:
+    if "database is locked" not in record:
+        return False
+    if logger.startswith("docket."):
+        return True
+    return logger == "prefect.server.services.task_run_recorder" and bool(_ALL_KEPT.search(record))
+
+
 def server_errors(text: str) -> list[str]:
     """The ERROR records and tracebacks of a Prefect server's log, less Prefect's own SQLite locks.
 
-    On a loaded machine the server's background tasks (docket: marking work queues ready at a
-    worker's poll) can wait out SQLite's lock and log "database is locked"; they run again at
-    the next poll, and no request of offermap's is involved (docs/notes/stack-pitfalls.md#p22).
-    Every other error, and any traceback, counts.
+    On a loaded machine the server's background tasks can wait out SQLite's lock and log
+    "database is locked": docket (marking work queues ready at a worker's poll) runs again at
+    the next poll, and the task-run recorder keeps the events it could not write for a retry
+    ("0 dropped"); no request of offermap's is involved (docs/notes/stack-pitfalls.md#p22).
+    Every other error, a recorder that dropped events, and any other traceback count.
     """
     errors = []
     for level, logger, record in _records(text):
-        prefect_lock = logger.startswith("docket.") and "database is locked" in record
-        if (level == "ERROR" or "Traceback" in record) and not prefect_lock:
+        if (level == "ERROR" or "Traceback" in record) and not _prefects_own_lock(logger, record):
             errors.append(record)
     return errors
