@@ -12,6 +12,7 @@ import getpass
 import re
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -59,6 +60,14 @@ def _with_slash(url: str) -> str:
     return url if url.endswith("/") else url + "/"
 
 
+def _absolute_url(url: str) -> str:
+    """Refuse a URL the clients could not call (no http(s) scheme or no host)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError("is not an absolute http(s) URL: write it as https://host/path")
+    return url
+
+
 class AutotaskSettings(_Base):
     """How to reach one Autotask database: credentials, zone and limits."""
 
@@ -95,7 +104,7 @@ class AutotaskSettings(_Base):
     def _normalise_url(cls, value: str | None) -> str | None:
         if value is None or value == "":
             return None
-        return _with_slash(value)
+        return _with_slash(_absolute_url(value))
 
 
 class CloudCockpitSettings(_Base):
@@ -131,7 +140,12 @@ class CloudCockpitSettings(_Base):
     @field_validator("api_url")
     @classmethod
     def _normalise_url(cls, value: str) -> str:
-        return _with_slash(value)
+        return _with_slash(_absolute_url(value))
+
+    @field_validator("token_url")
+    @classmethod
+    def _token_url(cls, value: str) -> str:
+        return _absolute_url(value)
 
     @field_validator("reseller_id")
     @classmethod

@@ -99,3 +99,37 @@ def test_missing_api_settings_are_all_named_at_once_with_the_way_out(
     ):
         assert name in err
     assert ".env.example" in err and "offermap sandbox serve" in err
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("AUTOTASK_API_URL", "not-a-url"),
+        ("AUTOTASK_ZONE_LOOKUP_URL", "ftp://webservices.example/ATServicesRest/"),
+        ("CLOUDCOCKPIT_API_URL", "api.cloudcockpit.example/"),
+        ("CLOUDCOCKPIT_TOKEN_URL", "nope"),
+    ],
+)
+def test_a_url_the_clients_could_not_call_is_refused_before_the_sync_starts(
+    variable: str,
+    value: str,
+    manual_db: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name, setting in {
+        "AUTOTASK_USERNAME": "api@example.test",
+        "AUTOTASK_SECRET": "s3cret-value",
+        "AUTOTASK_INTEGRATION_CODE": "CODE",
+        "CLOUDCOCKPIT_TOKEN_URL": "https://login.example.test/token",
+        "CLOUDCOCKPIT_CLIENT_ID": "client",
+        "CLOUDCOCKPIT_CLIENT_SECRET": "cc-s3cret-value",
+        "CLOUDCOCKPIT_TENANT": "tenant.example.test",
+        variable: value,
+    }.items():
+        monkeypatch.setenv(name, setting)
+
+    err = _fails(["sync"], capsys)
+
+    assert f"{variable} is not an absolute http(s) URL" in err
+    assert "s3cret-value" not in err
