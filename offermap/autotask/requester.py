@@ -195,6 +195,12 @@ class Requester:
             return AutotaskFatalError(
                 f"Autotask {call.entity} {what} could not be sent: {detail}", entity=call.entity
             )
+        if isinstance(exc, httpx.ConnectError):
+            return AutotaskTransientError(
+                f"Autotask {call.entity} {what} could not connect: {detail}. Check the network, "
+                "and AUTOTASK_API_URL or AUTOTASK_ZONE_LOOKUP_URL if you set them",
+                entity=call.entity,
+            )
         kind = "timed out" if isinstance(exc, httpx.TimeoutException) else "connection lost"
         return AutotaskTransientError(
             f"Autotask {call.entity} {what} {kind}: {detail}", entity=call.entity

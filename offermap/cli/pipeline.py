@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 from collections.abc import Iterator
@@ -52,19 +53,45 @@ _AFTER_INTERRUPT = {
 
 @contextmanager
 def _interruptible(command: str) -> Iterator[None]:
-    """On Ctrl-C, say in one line what stayed as it was, and exit 130 (the shell's code)."""
+    """On Ctrl-C, say in one line what stayed as it was, and exit 130 (the shell's code).
+
+    A step that is running (or waiting to run again after an outage) is a thread Prefect
+    waits for, so the first Ctrl-C says so at once; a second one stops the command there and
+    then: every stage commits whole or not at all, and the temporary Prefect server dies with
+    the command.
+    """
+    from rich.text import Text
+
+    def interrupted() -> Text:
+        return Text(f"offermap: interrupted: {_AFTER_INTERRUPT[command]}.", style="bold red")
+
+    def first(signum: int, frame: object) -> None:
+        signal.signal(signal.SIGINT, again)
+        errors.print(
+            Text("offermap: stopping once the running step ends; Ctrl-C again stops now."),
+            highlight=False,
+        )
+        raise KeyboardInterrupt
+
+    def again(signum: int, frame: object) -> None:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        errors.print(interrupted(), highlight=False)
+        sys.stderr.flush()
+        os._exit(INTERRUPTED)  # threads Prefect would wait for are not waited for
+
+    # A shell job started with & ignores Ctrl-C: leave that as it is.
+    previous = signal.getsignal(signal.SIGINT)
+    if previous is signal.default_int_handler:
+        signal.signal(signal.SIGINT, first)
     try:
         yield
     except KeyboardInterrupt:
         # A second Ctrl-C must not cut the line short.
         signal.signal(signal.SIGINT, signal.SIG_IGN)
-        from rich.text import Text
-
-        errors.print(
-            Text(f"offermap: interrupted: {_AFTER_INTERRUPT[command]}.", style="bold red"),
-            highlight=False,
-        )
+        errors.print(interrupted(), highlight=False)
         sys.exit(INTERRUPTED)
+    else:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _say(line: str) -> None:

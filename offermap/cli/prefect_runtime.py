@@ -48,13 +48,40 @@ def _writes_to_terminal(handler: logging.Handler) -> bool:
     )
 
 
+# Prefect's line when a task will run again (prefect/task_engine.py).
+_TASK_RETRY = "Task run failed with %s: %r - Retry %s/%s will start %s"
+
+
+def _is_task_retry(record: logging.LogRecord) -> bool:
+    return record.msg == _TASK_RETRY and isinstance(record.args, tuple) and len(record.args) == 5
+
+
 class _WaitingNotices(logging.Filter):
-    """Lets through what a person at the terminal needs while the run goes on: the store's
-    warnings (another process holds the database, and this run waits for it). A failure is
+    """Lets through what a person at the terminal needs while the run goes on, so that a wait
+    is never silent: the store's warnings (another process holds the database, and this run
+    waits for it), an API request being retried, and a step that will run again. A failure is
     not let through: the command ends with it, in one line."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return record.levelno >= logging.WARNING and record.name.startswith("offermap.store")
+        if record.name.startswith("offermap.store"):
+            return record.levelno >= logging.WARNING
+        if record.name.startswith("offermap.") and record.levelno == logging.WARNING:
+            return "; retry %d of %d" in str(record.msg)
+        return _is_task_retry(record)
+
+
+class _ForPeople(logging.Formatter):
+    """A record's message on one line; a step's retry said in words, not as Prefect's repr."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        if _is_task_retry(record):
+            assert isinstance(record.args, tuple)
+            _, failure, attempt, attempts, when = record.args
+            step = getattr(record, "task_name", None) or "a step"
+            line = f"{step} failed: {failure}; it runs again {when} (retry {attempt} of {attempts})"
+        else:
+            line = record.getMessage()
+        return " ".join(line.split())
 
 
 class _Say(logging.Handler):
@@ -66,14 +93,14 @@ class _Say(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
-            self._say(" ".join(record.getMessage().split()))
+            self._say(self.format(record))
         except Exception:
             self.handleError(record)
 
 
 @contextmanager
 def _logs_to_file(log: Path, say: Callable[[str], None] | None) -> Iterator[None]:
-    """Send every terminal-bound log line to `log`; keep the store's warnings on the terminal."""
+    """Send every terminal-bound log line to `log`; keep the waiting notices on the terminal."""
     log.parent.mkdir(parents=True, exist_ok=True)
     from prefect.logging.formatters import PrefectFormatter
 
@@ -98,7 +125,7 @@ def _logs_to_file(log: Path, say: Callable[[str], None] | None) -> Iterator[None
                 swapped.append((logger, handler))
     terminal: logging.Handler = _Say(say) if say else logging.StreamHandler(sys.stderr)
     terminal.addFilter(_WaitingNotices())
-    terminal.setFormatter(logging.Formatter("%(message)s"))
+    terminal.setFormatter(_ForPeople())
     root = logging.getLogger()
     root.addHandler(terminal)
     try:

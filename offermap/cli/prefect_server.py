@@ -164,6 +164,11 @@ def command_api(log: Path, announce: Callable[[str], None] | None = None) -> Ite
             stdout=output,
             stderr=subprocess.STDOUT,
             preexec_fn=die_with_parent(),  # before the flow starts threads of its own
+            # Out of the terminal's process group: a Ctrl-C goes to the command alone, which
+            # then records the interrupted run on this server before it stops it. Sharing the
+            # group, the server died with the same keystroke and the command hung reporting
+            # to it.
+            start_new_session=True,
         )
     try:
         # A first start creates and migrates Prefect's database: on a busy machine that takes

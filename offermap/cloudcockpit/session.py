@@ -187,7 +187,14 @@ class ApiSession:
                 if is_transient_transport(exc)
                 else CloudCockpitFatalError
             )
-            raise kind(f"CloudCockpit {endpoint} failed: {detail}", endpoint=endpoint) from None
+            hint = (
+                ". Check CLOUDCOCKPIT_API_URL and the network"
+                if isinstance(exc, httpx.ConnectError)
+                else ""
+            )
+            raise kind(
+                f"CloudCockpit {endpoint} failed: {detail}{hint}", endpoint=endpoint
+            ) from None
         status = response.status_code
         if status == 401:
             raise _Unauthorized(response)

@@ -145,10 +145,12 @@ class Retrier:
         def announce(state: tenacity.RetryCallState) -> None:
             with self._lock:
                 self._retries += 1
+            error = str(error_of(state))
+            # Most errors already start with what failed: name it once.
+            said = error if error.startswith(what) else f"{what}: {error}"
             self._logger.warning(
-                "%s: %s; retry %d of %d in %.1fs",
-                what,
-                error_of(state),
+                "%s; retry %d of %d in %.1fs",
+                said,
                 state.attempt_number,
                 policy.max_retries,
                 state.upcoming_sleep,

@@ -64,4 +64,16 @@ def describe_transport(exc: httpx.TransportError, secrets: Iterable[str]) -> str
     if isinstance(exc, httpx.LocalProtocolError):
         return f"{name} (the request could not be formed)"
     text = redact(one_line(str(exc)), secrets)
+    host = _host_of(exc) if isinstance(exc, httpx.ConnectError) else None
+    if host:
+        # Which host could not be reached says whether a setting or the network is wrong.
+        name = f"{name} to {host}"
     return f"{name}: {text}" if text else name
+
+
+def _host_of(exc: httpx.TransportError) -> str | None:
+    try:
+        url = exc.request.url
+    except RuntimeError:  # raised outside a request: no URL to name
+        return None
+    return f"{url.host}:{url.port}" if url.port is not None else url.host

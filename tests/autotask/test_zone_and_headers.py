@@ -176,3 +176,18 @@ def test_count_without_integer_query_count_is_a_clear_error(router, client_facto
     )
     with pytest.raises(AutotaskError, match="no integer queryCount"):
         client_factory(api_url=ZONE_ROOT).count("Services")
+
+
+def test_a_zone_it_cannot_connect_to_is_named_with_the_settings_to_check(
+    router, client_factory, sleeps
+):
+    router.get(f"{LOOKUP_ROOT}V1.0/ZoneInformation").mock(
+        side_effect=httpx.ConnectError("[Errno 111] Connection refused")
+    )
+
+    with pytest.raises(AutotaskError) as caught:
+        client_factory(max_retries=1).zone()
+
+    message = str(caught.value)
+    assert f"ConnectError to {httpx.URL(LOOKUP_ROOT).host}: [Errno 111]" in message
+    assert "could not connect" in message and "AUTOTASK_ZONE_LOOKUP_URL" in message

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import importlib
 import signal
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from contextlib import nullcontext
 from pathlib import Path
@@ -60,3 +63,41 @@ def test_ctrl_c_says_in_one_line_what_stayed_and_exits_130(
     assert len(lines) == 1 and lines[0].startswith("offermap: interrupted: "), result.stderr
     assert stayed in lines[0] and f"run `offermap {command}` again" in lines[0]
     assert "Traceback" not in result.output
+
+
+_BLOCKED_STEP = """
+import threading, time
+from offermap.cli.pipeline import _interruptible
+with _interruptible("sync"):
+    ended = threading.Event()
+    step = threading.Thread(target=lambda: (time.sleep(60), ended.set()), daemon=True)
+    step.start()  # a step waiting to run again after an outage
+    print("running", flush=True)
+    try:
+        ended.wait()
+    except KeyboardInterrupt:
+        ended.wait()  # as Prefect does: it waits for the step to end
+        raise
+"""
+
+
+def test_a_second_ctrl_c_stops_at_once_while_a_step_is_waiting() -> None:
+    child = subprocess.Popen(
+        [sys.executable, "-c", _BLOCKED_STEP],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        # A child of a shell job started with & would ignore Ctrl-C.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.default_int_handler),
+    )
+    assert child.stdout is not None and child.stdout.readline() == "running\n"
+    child.send_signal(signal.SIGINT)
+    time.sleep(1.0)
+    assert child.poll() is None  # the first Ctrl-C waits for the step, and says so
+    child.send_signal(signal.SIGINT)
+    _, err = child.communicate(timeout=20)
+
+    assert child.returncode == 130
+    lines = err.strip().splitlines()
+    assert lines[0] == "offermap: stopping once the running step ends; Ctrl-C again stops now."
+    assert lines[1].startswith("offermap: interrupted: the sync stopped") and len(lines) == 2

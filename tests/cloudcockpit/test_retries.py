@@ -146,3 +146,19 @@ def test_sends_explicit_timeouts(api, token_endpoint, make_client):
 
     timeouts = route.calls[0].request.extensions["timeout"]
     assert timeouts == {"connect": 10.0, "read": 20.0, "write": 20.0, "pool": 20.0}
+
+
+def test_an_api_it_cannot_connect_to_is_named_with_the_setting_to_check(
+    api, token_endpoint, make_client, clock
+):
+    api.get(SUBSCRIPTIONS).mock(
+        side_effect=httpx.ConnectError("[Errno -2] Name or service not known")
+    )
+
+    with pytest.raises(CloudCockpitError) as caught:
+        list(make_client(max_retries=2).iter_subscriptions())
+
+    message = str(caught.value)
+    assert "ConnectError to api.cloudcockpit.com: [Errno -2] Name or service not known" in message
+    assert "Check CLOUDCOCKPIT_API_URL and the network" in message
+    assert "gave up after 3 attempts" in message

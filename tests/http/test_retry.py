@@ -158,3 +158,14 @@ def test_is_transient_tells_orchestrators_what_to_retry():
     assert is_transient(TransientError("x")) and is_transient(RateLimitedError("x"))
     assert not is_transient(AuthError("x")) and not is_transient(FatalApiError("x"))
     assert not is_transient(ValueError("x")) and not is_transient(None)
+
+
+def test_an_error_that_names_the_request_is_announced_without_naming_it_twice(caplog):
+    clock = Clock()
+    attempt, _ = failing([TransientError("Autotask Services POST /query timed out: ReadTimeout")])
+
+    with caplog.at_level(logging.WARNING, logger="tests.http"):
+        retrier(clock).call(attempt, "Autotask Services POST /query")
+
+    assert "Autotask Services POST /query timed out: ReadTimeout; retry 1 of 5 in" in caplog.text
+    assert "Autotask Services POST /query: Autotask" not in caplog.text
