@@ -50,8 +50,16 @@ FromCsvOption = Annotated[
     Path | None,
     typer.Option(
         "--from-csv",
-        help="A CSV with a handle column (and service_id for map), e.g. `offermap offers --csv` "
-        "with service ids filled in; rows with an empty service_id are skipped.",
+        help="A CSV with handle and service_id columns, e.g. `offermap offers --csv` with "
+        "service ids filled in; rows with an empty service_id are skipped.",
+    ),
+]
+UnmapFromCsvOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--from-csv",
+        help="A CSV with a handle column, e.g. `offermap offers --status mapped --csv`: every "
+        "row's offer variant is unmapped.",
     ),
 ]
 
@@ -261,7 +269,7 @@ def unmap_offer(
             show_default=False,
         ),
     ] = None,
-    from_csv: FromCsvOption = None,
+    from_csv: UnmapFromCsvOption = None,
     yes: Annotated[
         bool,
         typer.Option("--yes", "-y", help=f"Do not ask before unmapping more than {CONFIRM_ABOVE}."),

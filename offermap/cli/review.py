@@ -39,6 +39,8 @@ from offermap.review.signoff import APPROVE_WORDS, REJECT_WORDS, read_signoff
 CONFIRM_ABOVE = 20
 # Reasons a table shows per side; --json and --csv carry them all.
 _SHOWN_REASONS = 2
+# The past tense of a review verb, for the line each decision gets.
+_PAST = {"approve": "Approved", "reject": "Rejected"}
 
 PROPOSAL_CSV_COLUMNS: tuple[str, ...] = (
     "proposal_id",
@@ -381,7 +383,7 @@ def _decide(
         )
         return
     for row, decision in zip(chosen[:10], decided, strict=False):
-        line = literal(f"{verb.capitalize()}d {row['handle']} → ")
+        line = literal(f"{_PAST[verb]} {row['handle']} → ")
         line.append(_service(row))
         line.append(f"  (proposal {row['proposal_id']}, decision {decision})", style="dim")
         console.print(line)

@@ -114,6 +114,15 @@ def test_reject_removes_the_proposal_from_the_open_list(db: Path) -> None:
     assert {row["service_id"] for row in _json(["proposals", "--json"])} == {1}  # type: ignore[union-attr]
 
 
+def test_each_decision_is_told_in_the_past_tense(db: Path) -> None:
+    open_rows = _json(["proposals", "--json"])
+    by_service = {r["service_id"]: r["proposal_id"] for r in open_rows}  # type: ignore[index]
+    rejected = runner.invoke(app, ["reject", str(by_service[2])])
+    approved = runner.invoke(app, ["approve", str(by_service[1])])
+    assert rejected.exit_code == 0 and approved.exit_code == 0, rejected.output + approved.output
+    assert rejected.stdout.startswith("Rejected ") and approved.stdout.startswith("Approved ")
+
+
 def test_an_unknown_proposal_id_is_a_clear_error_and_writes_nothing(db: Path) -> None:
     from offermap.cli import main
 
