@@ -72,8 +72,8 @@ with _interruptible("sync"):
     ended = threading.Event()
     step = threading.Thread(target=lambda: (time.sleep(60), ended.set()), daemon=True)
     step.start()  # a step waiting to run again after an outage
-    print("running", flush=True)
     try:
+        print("running", flush=True)  # in the try: the Ctrl-C may come while it prints
         ended.wait()
     except KeyboardInterrupt:
         ended.wait()  # as Prefect does: it waits for the step to end
