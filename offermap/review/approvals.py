@@ -73,6 +73,12 @@ def _selected(
     min_score: float | None,
 ) -> list[dict[str, Any]]:
     """The open proposals chosen by id (in the order given) or by score (rank 1 only)."""
+    if proposal_ids and min_score is not None:
+        # Either selection alone is clear; both at once would silently drop one of them.
+        raise ReviewError(
+            "give proposal ids (or --from-csv) or --min-score, not both: --min-score picks "
+            "every first choice scoring at least that much by itself"
+        )
     open_rows = {int(row["proposal_id"]): row for row in open_proposals(con, connection_id)}
     if proposal_ids:
         wanted = list(dict.fromkeys(int(i) for i in proposal_ids))

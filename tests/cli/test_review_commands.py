@@ -123,6 +123,17 @@ def test_each_decision_is_told_in_the_past_tense(db: Path) -> None:
     assert rejected.stdout.startswith("Rejected ") and approved.stdout.startswith("Approved ")
 
 
+def test_ids_and_min_score_together_are_refused_not_half_obeyed(db: Path) -> None:
+    from offermap.cli import main
+
+    first = _json(["proposals", "--json"])[0]["proposal_id"]  # type: ignore[index]
+    with pytest.raises(SystemExit) as exit_info:
+        main(["approve", str(first), "--min-score", "0.5"])
+    assert exit_info.value.code == 1
+    with open_store(db, read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM decisions").fetchall()[0][0] == 0
+
+
 def test_an_unknown_proposal_id_is_a_clear_error_and_writes_nothing(db: Path) -> None:
     from offermap.cli import main
 
