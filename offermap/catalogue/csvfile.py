@@ -73,6 +73,15 @@ def _open_quote_column(text: str, start_line: int) -> int | None:
     return opened_at if quoted else None
 
 
+def _where_in(exc: UnicodeDecodeError) -> str:
+    """'line L, character C' of the first byte that is not UTF-8 (counted in the bytes before
+    it, which did decode)."""
+    before = bytes(exc.object[: exc.start]).decode("utf-8-sig", errors="replace")
+    line = before.count("\n") + 1
+    character = len(before) - (before.rfind("\n") + 1) + 1
+    return f"line {line}, character {character}"
+
+
 def read_csv(path: Path, required: Sequence[str], *, what: str = "") -> Iterator[CsvRow]:
     """Yield the data rows of a CSV file after checking that its header names `required`.
 
@@ -91,7 +100,7 @@ def read_csv(path: Path, required: Sequence[str], *, what: str = "") -> Iterator
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
         raise CsvInputError(
-            f"{path}: not UTF-8 text (byte {exc.start}); save the file as UTF-8 CSV"
+            f"{path}, {_where_in(exc)}: not UTF-8 text; save the file as UTF-8 CSV"
         ) from None
     except OSError as exc:
         raise CsvInputError(f"{path}: cannot be read ({exc.strerror or exc})") from None

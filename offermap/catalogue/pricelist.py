@@ -43,11 +43,12 @@ PriceListFormat = Literal["microsoft", "distributor"]
 MICROSOFT_COLUMNS: tuple[str, ...] = (
     "ProductId",
     "SkuId",
-    "ProductTitle",
     "TermDuration",
     "BillingPlan",
     "Segment",
 )
+# Microsoft's export has both; either names the offer.
+_MICROSOFT_TITLES = ("SkuTitle", "ProductTitle")
 DISTRIBUTOR_COLUMNS: tuple[str, ...] = (
     "provider_offer_id",
     "distributor_name",
@@ -176,6 +177,17 @@ def _lookup(row: CsvRow, column: str, table: dict[str, str], what: str) -> str:
     return found
 
 
+def _lookup_term(row: CsvRow) -> str:
+    value = row.get("TermDuration")
+    found = _TERMS.get(value.lower().replace(" ", ""))
+    if found is None:
+        raise row.fail(
+            "TermDuration",
+            f"{value!r} is not a term: use P1M, P1Y, P3Y or P5Y (empty for no term)",
+        )
+    return found
+
+
 def _ids(row: CsvRow, product: str, sku: str, columns: tuple[str, str]) -> str:
     if not _PRODUCT_ID.match(product):
         raise row.fail(columns[0], f"{product!r} is not a 12-character product id")
@@ -185,6 +197,11 @@ def _ids(row: CsvRow, product: str, sku: str, columns: tuple[str, str]) -> str:
 
 
 def _microsoft_row(row: CsvRow) -> PriceListRow:
+    if not any(column in row.values for column in _MICROSOFT_TITLES):
+        raise PriceListError(
+            f"{row.path}, line 1: missing column SkuTitle (or ProductTitle); the header must "
+            "name one of them"
+        )
     provider_offer_id = _ids(row, row.get("ProductId"), row.get("SkuId"), ("ProductId", "SkuId"))
     product_title = row.get("ProductTitle")
     title = row.get("SkuTitle") or product_title
@@ -195,7 +212,7 @@ def _microsoft_row(row: CsvRow) -> PriceListRow:
         title=title,
         product_title=product_title,
         distributor_title="",
-        term=_lookup(row, "TermDuration", _TERMS, "term (P1M, P1Y, P3Y)"),
+        term=_lookup_term(row),
         billing_frequency=_lookup(row, "BillingPlan", _BILLINGS, "billing plan"),
         segment=_lookup(row, "Segment", _SEGMENTS, "segment"),
         line=row.line,
@@ -251,7 +268,7 @@ def read_price_list(path: Path) -> PriceList:
     kind = _kind(path)
     columns = MICROSOFT_COLUMNS if kind == "microsoft" else DISTRIBUTOR_COLUMNS
     expected = (
-        f"{','.join(MICROSOFT_COLUMNS)} (Microsoft's NCE export) or "
+        f"{','.join(MICROSOFT_COLUMNS)} and SkuTitle or ProductTitle (Microsoft's NCE export) or "
         f"{','.join(DISTRIBUTOR_COLUMNS)} (a distributor's list)"
     )
     parse = _microsoft_row if kind == "microsoft" else _distributor_row

@@ -22,6 +22,10 @@ app = typer.Typer(
 _KINDS = {"microsoft": "Microsoft's NCE price list", "distributor": "a distributor's list"}
 
 
+def _count(n: int, word: str) -> str:
+    return f"{n:,} {word}" + ("" if n == 1 else "s")
+
+
 @app.command("import")
 def import_command(
     file: Annotated[
@@ -60,12 +64,18 @@ def import_command(
         print_json(asdict(done))
         return
     message = Text()
-    message.append(f"Imported {done.variants_stored} offer variants ({done.skus} SKUs) from ")
+    message.append(
+        f"Imported {_count(done.variants_stored, 'offer variant')} "
+        f"({_count(done.skus, 'SKU')}) from "
+    )
     message.append(done.source)
     message.append(f" ({_KINDS.get(done.kind, done.kind)}) into the catalogue of ")
     message.append(connection_id)
+    # Which database: a command run in another folder would otherwise fill one nobody reads.
+    message.append(" in ")
+    message.append(str(db_path))
     message.append(
-        f"; it now holds {done.catalogue_variants} variants of {done.catalogue_skus} SKUs. "
-        "The next `offermap sync` proposes with it."
+        f"; it now holds {_count(done.catalogue_variants, 'variant')} of "
+        f"{_count(done.catalogue_skus, 'SKU')}. The next `offermap sync` proposes with it."
     )
     console.print(message, highlight=False, soft_wrap=True)

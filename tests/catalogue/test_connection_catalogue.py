@@ -106,6 +106,7 @@ def test_the_command_imports_and_says_what_it_did(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "Imported 3 offer variants (2 SKUs)" in result.output
     assert "a distributor's list" in result.output and "acme" in result.output
+    assert str(db) in " ".join(result.output.split())  # which database it went into
     assert as_json.exit_code == 0
     assert json.loads(as_json.output)["catalogue_variants"] == 3
 

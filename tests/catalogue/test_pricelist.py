@@ -170,3 +170,45 @@ def test_an_empty_or_missing_file_is_refused(tmp_path: Path) -> None:
         read_price_list(header_only)
     with pytest.raises(PriceListError, match=r"nowhere\.csv: cannot be read"):
         read_price_list(tmp_path / "nowhere.csv")
+
+
+def test_a_microsoft_export_needs_one_title_column_not_both(tmp_path: Path) -> None:
+    sku_title_only = _write(
+        tmp_path / "sku.csv",
+        "ProductId,SkuId,SkuTitle,TermDuration,BillingPlan,Segment",
+        "CFQ7TTC0CON1,0001,Contoso Insights,P1Y,Monthly,Commercial",
+    )
+    no_title = _write(
+        tmp_path / "none.csv",
+        "ProductId,SkuId,TermDuration,BillingPlan,Segment",
+        "CFQ7TTC0CON1,0001,P1Y,Monthly,Commercial",
+    )
+
+    [offer] = read_price_list(sku_title_only).offers()
+    assert offer.name == "Contoso Insights"
+    with pytest.raises(PriceListError) as caught:
+        read_price_list(no_title)
+    assert "none.csv, line 1: missing column SkuTitle (or ProductTitle)" in str(caught.value)
+
+
+def test_a_bad_term_names_the_codes_the_column_takes(tmp_path: Path) -> None:
+    path = _write(tmp_path / "nce.csv", MICROSOFT_HEADER, _microsoft_row(term="P7Q"))
+
+    with pytest.raises(PriceListError) as caught:
+        read_price_list(path)
+
+    assert "'P7Q' is not a term: use P1M, P1Y, P3Y or P5Y" in str(caught.value)
+    assert "OneMonth" not in str(caught.value)
+
+
+def test_a_file_that_is_not_utf8_is_blamed_on_its_line_and_character(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.csv"
+    path.write_bytes(
+        (MICROSOFT_HEADER + "\n" + _microsoft_row() + "\n").encode("utf-8")
+        + "Contoso Señal,CFQ7TTC0CON2".encode("latin-1")
+    )
+
+    with pytest.raises(PriceListError) as caught:
+        read_price_list(path)
+
+    assert "latin1.csv, line 3, character 11: not UTF-8 text" in str(caught.value)
