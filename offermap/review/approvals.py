@@ -32,6 +32,7 @@ from offermap.store.decisions import (
     withdraw_decisions,
 )
 from offermap.store.health import require_connection
+from offermap.store.mappings import mapped_service
 from offermap.store.proposals import all_proposals as proposals_of
 from offermap.store.proposals import open_proposals, proposals_by_id
 from offermap.variants import VariantKey, ambiguous_provider_ids, handle_of
@@ -365,15 +366,25 @@ class Withdrawn:
     service_name: str | None
 
 
-def _why_not_withdrawable(row: dict[str, Any], handle: str) -> str:
+def _why_not_withdrawable(row: dict[str, Any], handle: str, mapped_to: int | None) -> str:
     decision = f"decision {row['decision_id']}"
     if row["state"] == "withdrawn":
         return f"{decision} was already withdrawn"
-    if row["state"] == "applied" and row["kind"] == "approve":
-        return f"{decision} is applied: {handle} is mapped; undo it with `offermap unmap {handle}`"
+    # Say how the variant stands now: a later map or unmap may have changed what it did.
+    if mapped_to is None:
+        now = f"{handle} is not mapped now; map it with `offermap map {handle} SERVICE_ID`"
+    else:
+        now = f"{handle} is mapped to service {mapped_to}; undo it with `offermap unmap {handle}`"
     if row["state"] == "applied":
-        return f"{decision} is applied: map {handle} again with `offermap map {handle} SERVICE_ID`"
+        return f"{decision} is applied: {now}"
     return f"{decision} was refused by apply: nothing to take back"
+
+
+def _mapped_to(
+    con: duckdb.DuckDBPyConnection, connection_id: str, row: dict[str, Any]
+) -> int | None:
+    variant = (row["offer_id"], row["segment"], row["term"], row["billing_frequency"])
+    return mapped_service(con, connection_id=connection_id, variant=variant)
 
 
 def withdraw(
@@ -408,7 +419,7 @@ def withdraw(
             f"no decision {i} for connection {connection_id!r}" for i in wanted if i not in rows
         ]
         problems += [
-            _why_not_withdrawable(rows[i], handles[i])
+            _why_not_withdrawable(rows[i], handles[i], _mapped_to(con, connection_id, rows[i]))
             for i in wanted
             if i in rows
             and not (

@@ -56,3 +56,21 @@ def delete_mapping(
             "billing_frequency": billing_frequency,
         },
     )
+
+
+def mapped_service(
+    con: duckdb.DuckDBPyConnection, *, connection_id: str, variant: tuple[str, str, str, str]
+) -> int | None:
+    """The service an offer variant is mapped to now, or None when it is not mapped."""
+    offer_id, segment, term, billing_frequency = variant
+    found = con.execute(
+        sql("mapped_service"),
+        {
+            "connection_id": connection_id,
+            "offer_id": offer_id,
+            "segment": segment,
+            "term": term,
+            "billing_frequency": billing_frequency,
+        },
+    ).fetchall()
+    return int(found[0][0]) if found else None

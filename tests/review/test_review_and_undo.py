@@ -122,6 +122,19 @@ def test_an_applied_decision_cannot_be_withdrawn_and_nothing_is_when_one_fails(d
     assert [d["decision_id"] for d in review.decisions(db, C)] == [pending]
 
 
+def test_an_applied_approval_unmapped_since_says_how_the_variant_stands_now(db: Path) -> None:
+    (applied,) = review.approve(db, C, [_open(db)[(BP, 1)]], actor="ana")
+    _apply(db)
+    manual.decide_now(db, C, [manual.Pick(BP_HANDLE)], kind="unmap", actor="ana")
+
+    with pytest.raises(review.ReviewError) as refused:
+        review.withdraw(db, C, [applied], actor="ana")
+
+    text = str(refused.value)
+    assert f"{BP_HANDLE} is not mapped now" in text and f"offermap map {BP_HANDLE}" in text
+    assert "offermap unmap" not in text
+
+
 def test_map_then_unmap_lists_the_variant_again_after_the_next_sync(db: Path) -> None:
     """Issue 13: after map then unmap, sync proposed the variant but `proposals` hid it."""
     manual.decide_now(db, C, [manual.Pick(BP_HANDLE, 1)], kind="map", actor="ana")
