@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from rich import box
-from rich.console import Console, Group, RenderableType
-from rich.padding import Padding
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
+from rich.segment import Segment
 from rich.table import Table
 from rich.text import Text
 
@@ -57,7 +57,7 @@ def say(console: Console, *parts: Text | str) -> None:
     text = Text()
     for part in parts:
         text.append(part if isinstance(part, Text) else Text(part))
-    console.print(text, highlight=False)
+    console.print(_Indented(text, 0), highlight=False)
 
 
 @dataclass(frozen=True)
@@ -128,6 +128,34 @@ def _table(listing: Listing, rows: Sequence[Row], width: int) -> Table | None:
     return table
 
 
+class _Indented:
+    """Text wrapped to the width left of an indent, every line indented, and no line padded
+    with spaces to the terminal's edge (rich's Padding does that, which spoils copying)."""
+
+    def __init__(self, text: Text, indent: int) -> None:
+        self._text = text
+        self._indent = indent
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        width = max(1, options.max_width - self._indent)
+        lines = console.render_lines(self._text, options.update_width(width), pad=False)
+        for line in lines:
+            yield Segment(" " * self._indent)
+            yield from _without_trailing_spaces(line)
+            yield Segment.line()
+
+
+def _without_trailing_spaces(line: list[Segment]) -> list[Segment]:
+    """A rendered line without the space a wrap leaves at its end."""
+    kept = list(line)
+    while kept and not kept[-1].text.rstrip(" "):
+        kept.pop()
+    if kept:
+        last = kept[-1]
+        kept[-1] = Segment(last.text.rstrip(" "), last.style, last.control)
+    return kept
+
+
 def _blocks(listing: Listing, rows: Sequence[Row]) -> RenderableType:
     parts: list[RenderableType] = [literal(listing.title, style="bold")]
     for row in rows:
@@ -137,7 +165,7 @@ def _blocks(listing: Listing, rows: Sequence[Row]) -> RenderableType:
         head.no_wrap = True
         head.overflow = "ignore"
         parts.append(head)
-        parts.extend(Padding(line, (0, 0, 0, _INDENT), expand=False) for line in rest)
+        parts.extend(_Indented(line, _INDENT) for line in rest)
     return Group(*parts)
 
 

@@ -110,6 +110,13 @@ def test_a_narrow_terminal_shows_blocks_with_the_names_not_a_squeezed_table(db: 
     assert "━" not in out and "─" * 20 not in out  # no table rules: blocks
 
 
+@pytest.mark.parametrize("command", ["offers", "proposals"])
+def test_blocks_copy_without_spaces_padded_to_the_edge(db: Path, command: str) -> None:
+    out = _run([command, "--limit", "0"], 80)
+    assert [line for line in out.splitlines() if line != line.rstrip()] == []
+    assert any(line.startswith("    ") for line in out.splitlines())  # indented lines kept
+
+
 def test_limit_and_offset_page_through_and_say_where_they_are(db: Path) -> None:
     out = _run(["offers", "--limit", "10", "--offset", "10"], 200)
     assert "Showing 11-20 of 63." in out and "--offset 20" in out
