@@ -10,7 +10,15 @@ import typer
 from rich.text import Text
 
 from offermap.catalogue.connection import import_price_list
-from offermap.cli.common import ConnectionOption, DbOption, JsonOption, console, print_json, target
+from offermap.cli.common import (
+    ConnectionOption,
+    DbOption,
+    JsonOption,
+    console,
+    counted,
+    print_json,
+    target,
+)
 from offermap.cli.help_text import PLAIN_HELP
 
 app = typer.Typer(
@@ -20,10 +28,6 @@ app = typer.Typer(
 )
 
 _KINDS = {"microsoft": "Microsoft's NCE price list", "distributor": "a distributor's list"}
-
-
-def _count(n: int, word: str) -> str:
-    return f"{n:,} {word}" + ("" if n == 1 else "s")
 
 
 @app.command("import")
@@ -65,8 +69,8 @@ def import_command(
         return
     message = Text()
     message.append(
-        f"Imported {_count(done.variants_stored, 'offer variant')} "
-        f"({_count(done.skus, 'SKU')}) from "
+        f"Imported {counted(done.variants_stored, 'offer variant')} "
+        f"({counted(done.skus, 'SKU')}) from "
     )
     message.append(done.source)
     message.append(f" ({_KINDS.get(done.kind, done.kind)}) into the catalogue of ")
@@ -75,7 +79,7 @@ def import_command(
     message.append(" in ")
     message.append(str(db_path))
     message.append(
-        f"; it now holds {_count(done.catalogue_variants, 'variant')} of "
-        f"{_count(done.catalogue_skus, 'SKU')}. The next `offermap sync` proposes with it."
+        f"; it now holds {counted(done.catalogue_variants, 'variant')} of "
+        f"{counted(done.catalogue_skus, 'SKU')}. The next `offermap sync` proposes with it."
     )
     console.print(message, highlight=False, soft_wrap=True)

@@ -26,6 +26,12 @@ from offermap.settings import SettingsError, connection_slug_problem, load_offer
 console = Console()
 errors = Console(stderr=True, soft_wrap=True)
 
+
+def counted(n: int, word: str) -> str:
+    """ "1 proposal", "3 proposals": a count and its noun, which takes an s unless n is 1."""
+    return f"{n:,} {word}" + ("" if n == 1 else "s")
+
+
 # Exit status of a command stopped by Ctrl-C (128 + SIGINT), as shells expect.
 INTERRUPTED = 130
 

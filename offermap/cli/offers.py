@@ -20,6 +20,7 @@ from offermap.cli.common import (
     OffsetOption,
     SegmentOption,
     console,
+    counted,
     print_json,
     target,
 )
@@ -106,7 +107,7 @@ def _compact(row: dict[str, Any], with_customers: bool) -> list[Text]:
     head = literal(row["handle"], style="bold")
     head.append("  ")
     head.append(_status(row))
-    head.append(f"  {row['customers']} customers", style="dim")
+    head.append(f"  {counted(int(row['customers']), 'customer')}", style="dim")
     out = [head, literal(row["offer_name"])]
     if row["mapped_service_id"] is not None:
         service = Text("→ ")

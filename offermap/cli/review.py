@@ -25,6 +25,7 @@ from offermap.cli.common import (
     SegmentOption,
     actor,
     console,
+    counted,
     print_json,
     target,
 )
@@ -285,10 +286,6 @@ def _chosen_ids(
     return ids, review_lib.notes_in_file(ids, rows)
 
 
-def _count(n: int, word: str) -> str:
-    return f"{n:,} {word}" + ("" if n == 1 else "s")
-
-
 def stdin_is_terminal() -> bool:
     """Whether a person can answer a question on stdin."""
     return sys.stdin.isatty()
@@ -344,7 +341,7 @@ def _decide(
         if json:
             print_json({"would_" + verb: chosen})
         elif chosen:
-            _preview(f"Would {verb} {len(chosen):,} proposals", chosen, verb)
+            _preview(f"Would {verb} {counted(len(chosen), 'proposal')}", chosen, verb)
         else:
             say(console, f"No open proposal to {verb}: nothing would be recorded.")
         return
@@ -392,13 +389,13 @@ def _decide(
     if verb == "approve":
         say(
             console,
-            f"Approved {_count(len(decided), 'proposal')}. Run `offermap apply` to map them; "
+            f"Approved {counted(len(decided), 'proposal')}. Run `offermap apply` to map them; "
             "`offermap withdraw DECISION_ID` takes one back before that.",
         )
     else:
         say(
             console,
-            f"Rejected {_count(len(decided), 'proposal')}; they will not be proposed again "
+            f"Rejected {counted(len(decided), 'proposal')}; they will not be proposed again "
             "(`offermap withdraw DECISION_ID` undoes a rejection).",
         )
 
