@@ -22,6 +22,7 @@ from offermap.cli.common import (
     target,
 )
 from offermap.cli.run_summaries import print_apply_result, print_sync_summary
+from offermap.store import require_database
 
 VerboseOption = Annotated[
     bool,
@@ -175,6 +176,8 @@ def apply(
     from offermap.cli.prefect_runtime import command_runtime
 
     db_path, connection_id = target(db, connection)
+    # Nothing to apply in a database that does not exist: say so before Prefect starts.
+    require_database(db_path)
     with (
         _interruptible("apply"),
         command_runtime("apply", db_path, verbose=verbose, say=_say, announce=_say),

@@ -193,6 +193,19 @@ def _connect_waiting(path: Path, read_only: bool, lock_timeout: float) -> duckdb
             time.sleep(_LOCK_POLL_SECONDS)
 
 
+def require_database(path: Path | str) -> None:
+    """Refuse a database file that does not exist yet, saying how to make one.
+
+    Raises:
+        StoreError: there is no file at `path`.
+    """
+    if not Path(path).exists():
+        raise StoreError(
+            f"there is no offermap database at {path} yet: run `offermap sync` (or `make demo`) "
+            "first, or point OFFERMAP_DB at an existing file"
+        )
+
+
 @contextmanager
 def open_store(
     path: Path | str,
@@ -214,11 +227,8 @@ def open_store(
         StoreBusyError: another process kept the write lock for longer than `lock_timeout`.
     """
     path = Path(path)
-    if read_only and not path.exists():
-        raise StoreError(
-            f"there is no offermap database at {path} yet: run `offermap sync` (or `make demo`) "
-            "first, or point OFFERMAP_DB at an existing file"
-        )
+    if read_only:
+        require_database(path)
     _refuse_other_formats(path)
     if not read_only:
         ensure_folder(path)

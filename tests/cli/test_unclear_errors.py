@@ -133,3 +133,15 @@ def test_a_url_the_clients_could_not_call_is_refused_before_the_sync_starts(
 
     assert f"{variable} is not an absolute http(s) URL" in err
     assert "s3cret-value" not in err
+
+
+def test_apply_without_a_database_says_so_before_starting_anything(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    missing = tmp_path / "nowhere" / "offermap.duckdb"
+    monkeypatch.setenv("OFFERMAP_DB", str(missing))
+
+    err = _fails(["apply"], capsys)
+
+    assert f"there is no offermap database at {missing} yet" in err
+    assert not missing.parent.exists()  # nothing created on the way
