@@ -22,6 +22,7 @@ from typer.testing import CliRunner
 
 from offermap import settings
 from offermap.cli import app, prefect_runtime
+from offermap.store import open_store
 
 runner = CliRunner()
 
@@ -50,6 +51,8 @@ def test_ctrl_c_says_in_one_line_what_stayed_and_exits_130(
     sigint_restored: None,
 ) -> None:
     monkeypatch.setenv("OFFERMAP_DB", str(tmp_path / "offermap.duckdb"))
+    with open_store(tmp_path / "offermap.duckdb"):
+        pass  # apply refuses a database that does not exist before it runs anything
     monkeypatch.setattr(settings, "check_api_settings", lambda: None)
     monkeypatch.setattr(prefect_runtime, "command_runtime", lambda *a, **k: nullcontext())
 

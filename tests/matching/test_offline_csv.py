@@ -265,7 +265,7 @@ def test_missing_column_empty_file_and_wrong_encoding_are_explained(tmp_path: Pa
 
     latin = tmp_path / "c.csv"
     latin.write_bytes((SERVICES_HEADER + "\n1,Licença,Monthly,1,2,true\n").encode("latin-1"))
-    with pytest.raises(OfflineInputError, match=r"c.csv: not UTF-8 text"):
+    with pytest.raises(OfflineInputError, match=r"c.csv, line 2, character 8: not UTF-8 text"):
         read_services(latin)
 
     with pytest.raises(OfflineInputError, match=r"nowhere.csv: cannot be read"):
