@@ -78,9 +78,13 @@ def main(argv: list[str] | None = None) -> None:
 
     Errors are `OffermapError`s, whose text says what happened and what to do; it is printed
     literally (never as markup: it may quote API or user text). `--debug`, anywhere on the
-    command line, adds the traceback.
+    command line, adds the traceback. A command line that does not parse (an unknown option,
+    a bad value) is one line too, naming the command's --help, with status 2.
     """
-    from rich.text import Text
+    from typer import Abort
+
+    # Typer's copy of click: its usage errors are not exported under another name.
+    from typer._click.exceptions import NoArgsIsHelpError, UsageError
 
     from offermap.errors import OffermapError
 
@@ -88,11 +92,29 @@ def main(argv: list[str] | None = None) -> None:
     args = [arg for arg in given if arg != "--debug"]
     debug = len(args) != len(given)
     try:
-        app(args=args, prog_name="offermap")
+        code = app(args=args, prog_name="offermap", standalone_mode=False)
     except OffermapError as exc:
         if debug:
             errors.print_exception(show_locals=False)
-        message = Text("offermap: ", style="bold red")
-        message.append(" ".join(str(exc).split()) or type(exc).__name__)
-        errors.print(message, highlight=False)
+        _say_error(" ".join(str(exc).split()) or type(exc).__name__)
         sys.exit(1)
+    except NoArgsIsHelpError as exc:
+        exc.show()  # a group given no command: its help, as click prints it
+        sys.exit(exc.exit_code)
+    except UsageError as exc:
+        where = exc.ctx.command_path if exc.ctx is not None else "offermap"
+        _say_error(f"{' '.join(exc.format_message().split())} (see `{where} --help`)")
+        sys.exit(exc.exit_code)
+    except Abort:
+        _say_error("aborted: nothing was done.")
+        sys.exit(1)
+    if isinstance(code, int) and code:
+        sys.exit(code)
+
+
+def _say_error(text: str) -> None:
+    from rich.text import Text
+
+    message = Text("offermap: ", style="bold red")
+    message.append(text)
+    errors.print(message, highlight=False)

@@ -145,3 +145,24 @@ def test_apply_without_a_database_says_so_before_starting_anything(
 
     assert f"there is no offermap database at {missing} yet" in err
     assert not missing.parent.exists()  # nothing created on the way
+
+
+@pytest.mark.parametrize(
+    ("args", "said", "where"),
+    [
+        (["offers", "--bogus"], "No such option: --bogus", "offermap offers --help"),
+        (["offers", "--limit", "-1"], "Invalid value for '--limit'", "offermap offers --help"),
+        (["withdraw", "abc"], "Invalid value for 'decision_ids'", "offermap withdraw --help"),
+        (["catalogue", "import"], "Missing argument 'file'", "offermap catalogue import --help"),
+    ],
+)
+def test_a_command_line_that_does_not_parse_is_one_line_naming_its_help(
+    args: list[str], said: str, where: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(args)
+
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1, err
+    assert err.startswith("offermap: ") and said in err and f"(see `{where}`)" in err
