@@ -168,23 +168,16 @@ def distributor_title(name: str) -> str:
     return _DISTRIBUTOR_CODE.sub("", name).strip()
 
 
-def _lookup(row: CsvRow, column: str, table: dict[str, str], what: str) -> str:
+def _lookup(
+    row: CsvRow, column: str, table: dict[str, str], what: str, use: str | None = None
+) -> str:
+    """The value of `column` read through `table`; `use` says what the column takes when the
+    table's own values are not what the file writes (Microsoft's term codes)."""
     value = row.get(column)
     found = table.get(value.lower().replace(" ", ""))
     if found is None:
-        names = ", ".join(sorted({v for v in table.values()}))
+        names = use or ", ".join(sorted({v for v in table.values()}))
         raise row.fail(column, f"{value!r} is not a {what}: use {names}")
-    return found
-
-
-def _lookup_term(row: CsvRow) -> str:
-    value = row.get("TermDuration")
-    found = _TERMS.get(value.lower().replace(" ", ""))
-    if found is None:
-        raise row.fail(
-            "TermDuration",
-            f"{value!r} is not a term: use P1M, P1Y, P3Y or P5Y (empty for no term)",
-        )
     return found
 
 
@@ -212,7 +205,9 @@ def _microsoft_row(row: CsvRow) -> PriceListRow:
         title=title,
         product_title=product_title,
         distributor_title="",
-        term=_lookup_term(row),
+        term=_lookup(
+            row, "TermDuration", _TERMS, "term", "P1M, P1Y, P3Y or P5Y (empty for no term)"
+        ),
         billing_frequency=_lookup(row, "BillingPlan", _BILLINGS, "billing plan"),
         segment=_lookup(row, "Segment", _SEGMENTS, "segment"),
         line=row.line,

@@ -60,6 +60,8 @@ DANGLING_WORDS = frozenset({"billed", "billing", "paid", "payment", "commit", "c
 # After these a name has moved on from the product to its terms: a cut word there is the
 # start of a term word even when it spells a product word too ("Annual Commit (Bi", not BI).
 _TERM_SECTION_WORDS = TERM_WORDS | DANGLING_WORDS | {"term"}
+# What a word cut there may be the start of, shortest first.
+_CUT_TARGETS = tuple(sorted(TERM_WORDS | DANGLING_WORDS, key=lambda w: (len(w), w)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,6 +178,11 @@ class Vocabulary:
         return None
 
 
+def _cut_target(stub: str) -> str | None:
+    """The shortest term or dangling word `stub` is the cut start of, if any."""
+    return next((w for w in _CUT_TARGETS if len(w) > len(stub) and w.startswith(stub)), None)
+
+
 def repair_tokens(tokens: list[str], vocabulary: Vocabulary) -> tuple[list[str], list[str]]:
     """Split glued words and complete a truncated last word against the vocabulary.
 
@@ -202,9 +209,12 @@ def repair_tokens(tokens: list[str], vocabulary: Vocabulary) -> tuple[list[str],
         last = repaired[-1]
         after_number = len(repaired) > 1 and repaired[-2].isdigit()
         in_terms = len(repaired) > 1 and repaired[-2] in _TERM_SECTION_WORDS
-        stub_of = [w for w in DANGLING_WORDS | TERM_WORDS if w != last and w.startswith(last)]
-        if in_terms and last.isalpha() and last not in _TERM_SECTION_WORDS and stub_of:
-            term_word = min(stub_of, key=len)
+        term_word = (
+            _cut_target(last)
+            if in_terms and last.isalpha() and last not in _TERM_SECTION_WORDS
+            else None
+        )
+        if term_word is not None:
             if term_word in TERM_WORDS and len(last) >= 3:
                 notes.append(f"read truncated '{last}' as '{term_word}'")
                 repaired[-1] = term_word

@@ -41,36 +41,27 @@ def insert_mappings(con: duckdb.DuckDBPyConnection, rows: Sequence[dict[str, Any
     return len(frame)
 
 
+def _variant_params(connection_id: str, variant: tuple[str, str, str, str]) -> dict[str, str]:
+    offer_id, segment, term, billing_frequency = variant
+    return {
+        "connection_id": connection_id,
+        "offer_id": offer_id,
+        "segment": segment,
+        "term": term,
+        "billing_frequency": billing_frequency,
+    }
+
+
 def delete_mapping(
     con: duckdb.DuckDBPyConnection, *, connection_id: str, variant: tuple[str, str, str, str]
 ) -> None:
     """Remove the mapping of one offer variant."""
-    offer_id, segment, term, billing_frequency = variant
-    con.execute(
-        sql("delete_mapping"),
-        {
-            "connection_id": connection_id,
-            "offer_id": offer_id,
-            "segment": segment,
-            "term": term,
-            "billing_frequency": billing_frequency,
-        },
-    )
+    con.execute(sql("delete_mapping"), _variant_params(connection_id, variant))
 
 
 def mapped_service(
     con: duckdb.DuckDBPyConnection, *, connection_id: str, variant: tuple[str, str, str, str]
 ) -> int | None:
     """The service an offer variant is mapped to now, or None when it is not mapped."""
-    offer_id, segment, term, billing_frequency = variant
-    found = con.execute(
-        sql("mapped_service"),
-        {
-            "connection_id": connection_id,
-            "offer_id": offer_id,
-            "segment": segment,
-            "term": term,
-            "billing_frequency": billing_frequency,
-        },
-    ).fetchall()
+    found = con.execute(sql("mapped_service"), _variant_params(connection_id, variant)).fetchall()
     return int(found[0][0]) if found else None
